@@ -1,0 +1,475 @@
+"""AsyncTestCase: IsolatedAsyncioTestCase with one event loop per class.
+
+CPython's ``IsolatedAsyncioTestCase`` makes a loop per test, so an async client created
+once per class (PyMongo's ``AsyncMongoClient``, Beanie, aiohttp sessions) breaks in the
+second test. Here the loop belongs to the class: it is created in ``setUpClass``,
+``asyncSetUpClass`` runs on it, every test and its set-up, tear-down and cleanups run on
+it, and it is closed by a class cleanup registered the moment it exists.
+
+This module overrides the private ``_call*`` methods that ``unittest.TestCase.run``
+calls (the same on 3.10 to 3.13); it does not rely on the loop machinery of
+``IsolatedAsyncioTestCase``, which changed in 3.11 (asyncio.Runner, a per-test
+``contextvars.Context``) and again in 3.12 (``loop_factory``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import inspect
+import os
+import time
+import traceback
+import unittest
+import warnings
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, ClassVar, TypeVar
+
+from asynctestkit._loop import LoopFactory, LoopRunner, Scope, task_origin
+
+__all__ = ["AsyncTestCase", "EventLoopMixin"]
+
+T = TypeVar("T")
+
+BAD_SETTING = (
+    "{cls}.{name} = {value!r} is not valid: it must be {expected}. "
+    "Fix the class attribute{hint}."
+)
+PENDING_TASKS = (
+    "{test} left {count} task(s) pending; they were cancelled when it ended:\n{tasks}\n"
+    "Await or cancel them in the test (or an async cleanup)."
+)
+NOT_MET = "{what} was not met within {timeout:g} s ({attempts} attempts); last {last}"
+NO_CLASS_LOOP = (
+    "{cls} has no open class event loop: {what} must be called while the class runs "
+    "(from asyncSetUpClass or a test), after AsyncTestCase.setUpClass has run; if you "
+    "override setUpClass, call super().setUpClass() first."
+)
+NO_CLOCK = "advance() needs the virtual clock: set virtual_clock = True on {cls}."
+
+_TIMEOUT_ENV = "ASYNCTESTKIT_TIMEOUT"
+_MISSING = object()
+
+
+def _setting_error(cls: type, name: str, value: Any, expected: str, hint: str = "") -> Exception:
+    message = BAD_SETTING.format(
+        cls=cls.__qualname__, name=name, value=value, expected=expected, hint=hint
+    )
+    return TypeError(message) if not isinstance(value, (int, float, str)) else ValueError(message)
+
+
+def _resolve_timeout(cls: type) -> float | None:
+    value: Any = cls.test_timeout  # type: ignore[attr-defined]
+    if value is None:
+        raw = os.environ.get(_TIMEOUT_ENV, "").strip()
+        if not raw:
+            return None
+        try:
+            value = float(raw)
+        except ValueError:
+            value = raw
+        if not isinstance(value, float) or not value > 0:
+            raise ValueError(
+                f"{_TIMEOUT_ENV}={raw!r} is not valid: it must be a number of seconds > 0. "
+                f"Fix or unset the environment variable."
+            )
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise _setting_error(
+            cls, "test_timeout", value, "a number of seconds > 0, or None for no limit"
+        )
+    return float(value)
+
+
+def _check_settings(cls: type) -> float | None:
+    """Validate the class attributes; return the test timeout in force."""
+    for name in ("fail_on_pending_tasks", "virtual_clock"):
+        value = getattr(cls, name)
+        if not isinstance(value, bool):
+            raise _setting_error(cls, name, value, "one of True, False")
+    factory = cls.loop_factory  # type: ignore[attr-defined]
+    if factory is not None and not callable(factory):
+        raise _setting_error(
+            cls,
+            "loop_factory",
+            factory,
+            "None or a callable returning an event loop",
+            hint=" (e.g. loop_factory = uvloop.new_event_loop)",
+        )
+    return _resolve_timeout(cls)
+
+
+async def _await(awaitable: Awaitable[T]) -> T:
+    return await awaitable
+
+
+async def _enter_async_context(cm: Any, register: Callable[..., None]) -> Any:
+    # Look the special methods up on the type, as the ``async with`` statement does.
+    cm_type = type(cm)
+    try:
+        enter = cm_type.__aenter__
+        exit_ = cm_type.__aexit__
+    except AttributeError:
+        raise TypeError(
+            f"'{cm_type.__module__}.{cm_type.__qualname__}' object does not support "
+            f"the asynchronous context manager protocol"
+        ) from None
+    result = await enter(cm)
+    register(exit_, cm, None, None, None)
+    return result
+
+
+def _run_maybe_async(
+    runner: LoopRunner, scope: Scope, func: Callable[..., Any], *args: Any, **kwargs: Any
+) -> Any:
+    if inspect.iscoroutinefunction(func):
+        return runner.run(scope, func(*args, **kwargs))
+    result = runner.call(scope, func, *args, **kwargs)
+    if inspect.isawaitable(result):
+        # A plain function returning an awaitable, as addAsyncCleanup allows.
+        return runner.run(scope, _await(result))
+    return result
+
+
+class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
+    """An ``IsolatedAsyncioTestCase`` whose tests share one event loop per class.
+
+    Example::
+
+        class ApiTests(AsyncTestCase):
+            @classmethod
+            async def asyncSetUpClass(cls):
+                cls.session = await cls.enterAsyncClassContext(aiohttp.ClientSession())
+
+            async def test_health(self):
+                async with self.session.get(URL) as response:
+                    self.assertEqual(response.status, 200)
+    """
+
+    #: Makes the class's event loop (e.g. ``uvloop.new_event_loop``); on every Python.
+    loop_factory: ClassVar[LoopFactory | None] = None
+    #: Seconds an async test method may run; None reads ``ASYNCTESTKIT_TIMEOUT``.
+    test_timeout: ClassVar[float | None] = None
+    #: Make tasks a test leaves pending a failure instead of a ResourceWarning.
+    fail_on_pending_tasks: ClassVar[bool] = False
+    #: Freeze ``loop.time()``; move it with ``await self.advance(seconds)``.
+    virtual_clock: ClassVar[bool] = False
+
+    def __init__(self, methodName: str = "runTest") -> None:
+        super().__init__(methodName)
+        # 3.11+ keeps a contextvars.Context here from the start; it cannot be pickled,
+        # which breaks unittest-parallel. This class makes its contexts when a test runs.
+        self.__dict__.pop("_asyncioTestContext", None)
+        self._asynctestkitRunner: LoopRunner | None = None
+        self._asynctestkitScope: Scope | None = None
+        self._asynctestkitOwnsLoop = False
+        self._asynctestkitTimeout: float | None = None
+        self._asynctestkitTasksBefore: set[asyncio.Task[Any]] = set()
+
+    # -- class level ----------------------------------------------------------------
+
+    @classmethod
+    async def asyncSetUpClass(cls) -> None:
+        """Set up class fixtures on the class loop (after ``setUpClass``)."""
+
+    @classmethod
+    async def asyncTearDownClass(cls) -> None:
+        """Tear down class fixtures on the class loop (before ``tearDownClass`` ends)."""
+
+    @classmethod
+    async def _asynctestkitSetUpClass(cls) -> None:
+        """Cooperative hook for mixins, run before ``asyncSetUpClass``."""
+
+    @classmethod
+    async def _asynctestkitAfterSetUpClass(cls) -> None:
+        """Cooperative hook for mixins, run after ``asyncSetUpClass``."""
+
+    async def _asynctestkitSetUp(self) -> None:
+        """Cooperative per-test hook for mixins, run before ``setUp``/``asyncSetUp``."""
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        super().setUpClass()
+        _check_settings(cls)
+        runner = LoopRunner(cls.loop_factory, cls.virtual_clock)
+        cls._asynctestkitClassRunner = runner
+        cls._asynctestkitClassScope = Scope(contextvars.copy_context())
+        # Registered first, so it runs last: every async class cleanup runs before it.
+        cls.addClassCleanup(cls._asynctestkitCloseClassLoop)
+        cls._asynctestkitRunClass(cls._asynctestkitSetUpClass())
+        cls._asynctestkitRunClass(cls.asyncSetUpClass())
+        cls._asynctestkitRunClass(cls._asynctestkitAfterSetUpClass())
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        if cls._asynctestkitClassLoop() is not None:
+            cls._asynctestkitRunClass(cls.asyncTearDownClass())
+        super().tearDownClass()
+
+    @classmethod
+    def addAsyncClassCleanup(cls, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
+        """Like ``addClassCleanup``, for a coroutine function run on the class loop."""
+        cls.addClassCleanup(cls._asynctestkitClassCall, func, *args, **kwargs)
+
+    @classmethod
+    async def enterAsyncClassContext(cls, cm: Any) -> Any:
+        """Enter an async context manager now and exit it when the class ends."""
+        return await _enter_async_context(cm, cls.addAsyncClassCleanup)
+
+    @classmethod
+    def _asynctestkitClassLoop(cls) -> LoopRunner | None:
+        # vars(), not getattr(): a subclass must never run on its parent's loop.
+        runner: LoopRunner | None = vars(cls).get("_asynctestkitClassRunner")
+        return runner if runner is not None and not runner.closed else None
+
+    @classmethod
+    def _asynctestkitRunClass(cls, coro: Coroutine[Any, Any, T]) -> T:
+        runner = cls._asynctestkitClassLoop()
+        if runner is None:
+            coro.close()
+            raise RuntimeError(NO_CLASS_LOOP.format(cls=cls.__qualname__, what="this"))
+        scope: Scope = vars(cls)["_asynctestkitClassScope"]
+        return runner.run(scope, coro)
+
+    @classmethod
+    def _asynctestkitClassCall(cls, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        runner = cls._asynctestkitClassLoop()
+        if runner is None:
+            what = f"the async class cleanup {func!r}"
+            raise RuntimeError(NO_CLASS_LOOP.format(cls=cls.__qualname__, what=what))
+        return _run_maybe_async(runner, vars(cls)["_asynctestkitClassScope"], func, *args, **kwargs)
+
+    @classmethod
+    def _asynctestkitCloseClassLoop(cls) -> None:
+        runner: LoopRunner = vars(cls)["_asynctestkitClassRunner"]
+        try:
+            runner.close()
+        finally:
+            del cls._asynctestkitClassRunner
+            del cls._asynctestkitClassScope
+
+    # -- per test -------------------------------------------------------------------
+
+    def run(self, result: unittest.TestResult | None = None) -> unittest.TestResult | None:
+        try:
+            # Called directly (not through super().run) so that a test's
+            # DeprecationWarning points at the caller, as in CPython.
+            return unittest.TestCase.run(self, result)
+        finally:
+            self._asynctestkitEnd()
+
+    def debug(self) -> None:
+        unittest.TestCase.debug(self)
+        self._asynctestkitEnd()
+
+    def _asynctestkitBegin(self) -> None:
+        timeout = _check_settings(type(self))
+        runner = type(self)._asynctestkitClassLoop()
+        if runner is not None:
+            scope = vars(type(self))["_asynctestkitClassScope"].child()
+            self._asynctestkitOwnsLoop = False
+        else:
+            # Run on its own (Test("test_x").run(), unittest-parallel --level test,
+            # .debug()): a loop for this test alone, as IsolatedAsyncioTestCase does.
+            runner = LoopRunner(self.loop_factory, self.virtual_clock)
+            scope = Scope(contextvars.copy_context())
+            self._asynctestkitOwnsLoop = True
+        runner.make_current()
+        self._asynctestkitRunner = runner
+        self._asynctestkitScope = scope
+        self._asynctestkitTimeout = timeout
+        self._asynctestkitTasksBefore = asyncio.all_tasks(runner.loop)
+
+    def _asynctestkitEnd(self) -> None:
+        runner = self._asynctestkitRunner
+        self._asynctestkitRunner = None
+        self._asynctestkitScope = None
+        self._asynctestkitTasksBefore = set()
+        if runner is not None and self._asynctestkitOwnsLoop:
+            runner.close()
+
+    # CPython's names for the same step (3.11+ and 3.10), for code that calls them.
+    _tearDownAsyncioRunner = _asynctestkitEnd
+    _tearDownAsyncioLoop = _asynctestkitEnd
+
+    def _asynctestkitCheckTasks(self) -> None:
+        runner = self._asynctestkitRunner
+        if runner is None or runner.closed:
+            return
+        leftover = asyncio.all_tasks(runner.loop) - self._asynctestkitTasksBefore
+        if not leftover:
+            return
+        runner.cancel_tasks(leftover)
+        lines = "\n".join(
+            f"  {task.get_name()} ({task.get_coro()!r}), created at {task_origin(task)}"
+            for task in sorted(leftover, key=lambda t: t.get_name())
+        )
+        message = PENDING_TASKS.format(test=self.id(), count=len(leftover), tasks=lines)
+        if self.fail_on_pending_tasks:
+            raise self.failureException(message)
+        warnings.warn(message, ResourceWarning, stacklevel=2)
+
+    @property
+    def _asynctestkitActive(self) -> tuple[LoopRunner, Scope]:
+        if self._asynctestkitRunner is None or self._asynctestkitScope is None:
+            raise RuntimeError(f"{self.id()} is not running: no event loop is set up for it")
+        return self._asynctestkitRunner, self._asynctestkitScope
+
+    def _callAsync(self, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        runner, scope = self._asynctestkitActive
+        return runner.run(scope, func(*args, **kwargs))
+
+    def _callMaybeAsync(self, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        runner, scope = self._asynctestkitActive
+        return _run_maybe_async(runner, scope, func, *args, **kwargs)
+
+    def _callSetUp(self) -> None:
+        self._asynctestkitBegin()
+        # Registered before any user cleanup, so it runs after all of them.
+        self.addCleanup(self._asynctestkitCheckTasks)
+        self._callAsync(self._asynctestkitSetUp)
+        self._callMaybeAsync(self.setUp)
+        self._callAsync(self.asyncSetUp)
+
+    def _callTestMethod(self, method: Callable[[], Any]) -> None:
+        runner, scope = self._asynctestkitActive
+        if inspect.iscoroutinefunction(method):
+            result = runner.run(scope, method(), timeout=self._asynctestkitTimeout, name=self.id())
+        else:
+            result = runner.call(scope, method)
+        if result is not None:
+            warnings.warn(
+                f"It is deprecated to return a value that is not None from a test case "
+                f"({method})",
+                DeprecationWarning,
+                stacklevel=4,
+            )
+
+    def _callTearDown(self) -> None:
+        self._callAsync(self.asyncTearDown)
+        self._callMaybeAsync(self.tearDown)
+
+    def _callCleanup(self, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
+        self._callMaybeAsync(function, *args, **kwargs)
+
+    async def enterAsyncContext(self, cm: Any) -> Any:
+        """Enter an async context manager now and exit it as a cleanup (3.10 too)."""
+        return await _enter_async_context(cm, self.addAsyncCleanup)
+
+    # -- helpers --------------------------------------------------------------------
+
+    async def advance(self, seconds: float) -> None:
+        """Move the virtual clock forward and run everything that became due."""
+        runner, _ = self._asynctestkitActive
+        if runner.clock is None:
+            raise RuntimeError(NO_CLOCK.format(cls=type(self).__qualname__))
+        await runner.clock.advance(seconds)
+
+    async def assertEventually(
+        self,
+        predicate: Callable[[], Any],
+        timeout: float = 5.0,
+        interval: float = 0.05,
+        msg: Any = None,
+    ) -> Any:
+        """Poll ``predicate`` (sync or async) until it returns a truthy value; return it.
+
+        On timeout the test fails showing the last value returned or exception raised.
+        Under the virtual clock the wait advances the clock instead of sleeping.
+        """
+        for name, value in (("timeout", timeout), ("interval", interval)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+                raise ValueError(f"assertEventually() {name}={value!r}: must be seconds > 0")
+        runner, _ = self._asynctestkitActive
+        clock = runner.clock
+        waited = 0.0
+        deadline = time.monotonic() + timeout
+        attempts = 0
+        last_value: Any = _MISSING
+        last_error: BaseException | None = None
+        while True:
+            attempts += 1
+            try:
+                value = predicate()
+                if inspect.isawaitable(value):
+                    value = await value
+            except Exception as exc:
+                last_error, last_value = exc, _MISSING
+            else:
+                if value:
+                    return value
+                last_error, last_value = None, value
+            if clock is not None:
+                if waited >= timeout:
+                    break
+                await clock.advance(interval)
+                waited += interval
+            else:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                await asyncio.sleep(min(interval, remaining))
+        if last_error is not None:
+            trace = "".join(traceback.format_exception(last_error)).rstrip()
+            last = f"exception: {last_error!r}\n{trace}"
+        else:
+            last = f"value: {last_value!r}"
+        what = f"condition {getattr(predicate, '__qualname__', repr(predicate))}"
+        standard = NOT_MET.format(what=what, timeout=timeout, attempts=attempts, last=last)
+        raise self.failureException(self._formatMessage(msg, standard))
+
+
+class EventLoopMixin:
+    """A class-level event loop for a plain ``unittest.TestCase``.
+
+    Example::
+
+        class ReportTests(EventLoopMixin, unittest.TestCase):
+            def test_report(self):
+                self.assertEqual(self.run_async(build_report()), "ok")
+    """
+
+    #: Makes the class's event loop; None for asyncio's default.
+    loop_factory: ClassVar[LoopFactory | None] = None
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        super().setUpClass()  # type: ignore[misc]
+        runner = LoopRunner(cls.loop_factory)
+        cls._asynctestkitMixinRunner = runner
+        cls._asynctestkitMixinScope = Scope(contextvars.copy_context())
+        cls.addClassCleanup(cls._asynctestkitCloseMixinLoop)  # type: ignore[attr-defined]
+
+    @classmethod
+    def _asynctestkitCloseMixinLoop(cls) -> None:
+        runner: LoopRunner = vars(cls)["_asynctestkitMixinRunner"]
+        try:
+            runner.close()
+        finally:
+            del cls._asynctestkitMixinRunner
+            del cls._asynctestkitMixinScope
+
+    def run(self, result: unittest.TestResult | None = None) -> unittest.TestResult | None:
+        self._asynctestkitMixinTestScope: Scope | None = None
+        try:
+            return super().run(result)  # type: ignore[misc, no-any-return]
+        finally:
+            self._asynctestkitMixinTestScope = None
+
+    def run_async(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` on the class loop and return its result."""
+        runner: LoopRunner | None = vars(type(self)).get("_asynctestkitMixinRunner")
+        scope: Scope | None = getattr(self, "_asynctestkitMixinTestScope", None)
+        if runner is None:
+            # The class set-up did not run (a test run on its own): a loop for this test.
+            runner = getattr(self, "_asynctestkitMixinOwnRunner", None)
+            if runner is None or runner.closed:
+                runner = LoopRunner(self.loop_factory)
+                self._asynctestkitMixinOwnRunner = runner
+                self.addCleanup(runner.close)  # type: ignore[attr-defined]
+            if scope is None:
+                scope = Scope(contextvars.copy_context())
+        elif scope is None:
+            scope = vars(type(self))["_asynctestkitMixinScope"].child()
+        self._asynctestkitMixinTestScope = scope
+        return runner.run(scope, coro)
