@@ -1,0 +1,474 @@
+"""The moto server: moto's WSGI app behind a lean, silent HTTP/1.1 keep-alive server.
+
+Why not ``moto.server.ThreadedMotoServer``: it serves through werkzeug's development
+server, which answers every request with ``Connection: close`` (so each AWS call opens a
+TCP connection and starts a thread), logs every request to stderr, and polls for shutdown
+every 0.5 s. Here one thread serves one kept-alive connection, responses go out in one
+write with ``TCP_NODELAY``, nothing is logged, and ``stop()`` wakes the accept loop at
+once. moto itself also lists its package directory on every request to route it; the
+dispatcher below caches that routing per host.
+"""
+
+from __future__ import annotations
+
+import atexit
+import http.server
+import io
+import re
+import selectors
+import socket
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from asynctestkit._extras import require
+
+_WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+_HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS")
+_HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding"})
+_NO_BODY_STATUS = frozenset({204, 304})
+# An access key in a SigV4 Authorization header, a presigned URL's X-Amz-Credential or a
+# SigV2 AWSAccessKeyId; only keys registered with the server route to an account.
+_ACCESS_KEY = re.compile(r"(?<![A-Z0-9])([A-Z0-9]{16,128})(?:/|%2F|&|$|:)")
+_STOP_TIMEOUT = 2.0
+_ROUTE_CACHE_SIZE = 1024
+
+NOT_STARTED = "MotoServer at {where} is not running: call start() (or use 'with MotoServer()')."
+LEASE_RELEASED_TWICE = (
+    "release_shared_server() was called more often than acquire_shared_server(): "
+    "release each lease exactly once."
+)
+STOP_WHILE_LEASED = (
+    "The shared moto server still has {count} lease(s); it stops at interpreter exit. "
+    "Release the leases instead of stopping it."
+)
+
+
+def _wsgi_str(text: str) -> str:
+    """Encode a str the way PEP 3333 wants it in the environ (UTF-8 bytes as latin-1)."""
+    return text.encode("utf-8").decode("latin-1")
+
+
+class _Dispatcher:
+    """moto's host dispatcher with its routing decisions cached, plus account routing."""
+
+    def __init__(self) -> None:
+        werkzeug_app = require("moto.moto_server.werkzeug_app", "aws", "The moto server")
+        backends = require("moto.backends", "aws", "The moto server")
+        request = require("moto.core.request", "aws", "The moto server")
+        self.preserve_header_name: Callable[[str], bool] = (
+            request.should_preserve_original_header_name
+        )
+        self.preserved_names_key: str = request.PRESERVED_HEADER_NAMES_ENVIRON_KEY
+        self.accounts: dict[str, str] = {}
+        modules = frozenset(backends.list_of_moto_modules())
+        routes: dict[str | None, Any] = {}
+        dispatcher = werkzeug_app.DomainDispatcherApplication(werkzeug_app.create_backend_app)
+        patterns = dispatcher.backend_url_patterns
+
+        # moto lists its own package directory and tries ~300 URL patterns for every
+        # request (about a third of its time per S3 call); the answer depends on the host
+        # alone. Same rules as DomainDispatcherApplication.get_backend_for_host, minus the
+        # print for unknown amazonaws.com hosts.
+        def get_backend_for_host(host: str | None) -> Any:
+            if host is None:
+                return None
+            try:
+                return routes[host]
+            except KeyError:
+                pass
+            backend: Any = None
+            if host == "moto_api" or host in modules:
+                backend = host
+            else:
+                for name, pattern in patterns:
+                    if pattern.match(f"http://{host}"):
+                        backend = name
+                        break
+            if len(routes) >= _ROUTE_CACHE_SIZE:
+                routes.clear()
+            routes[host] = backend
+            return backend
+
+        dispatcher.get_backend_for_host = get_backend_for_host
+        self.app: _WSGIApp = dispatcher
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if self.accounts:
+            account = self._account_for(environ)
+            if account is not None:
+                # moto's documented multi-account header: answers in O(1) where its
+                # access-key lookup scans every IAM backend of every account
+                environ["HTTP_X_MOTO_ACCOUNT_ID"] = account
+        return self.app(environ, start_response)
+
+    def _account_for(self, environ: dict[str, Any]) -> str | None:
+        for text in (environ.get("HTTP_AUTHORIZATION"), environ.get("QUERY_STRING")):
+            if text:
+                for match in _ACCESS_KEY.finditer(text):
+                    account = self.accounts.get(match.group(1))
+                    if account is not None:
+                        return account
+        return None
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    """One kept-alive connection: parse a request, run the WSGI app, answer in one write."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "asynctestkit-moto"
+    server: Any  # the MotoServer; BaseRequestHandler's annotation is socketserver's
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Stay silent: a request log on stderr drowns test output."""
+
+    def _read_body(self) -> bytes | None:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = self.headers.get("Content-Length")
+        if length is None:
+            return None
+        return self.rfile.read(int(length))
+
+    def _environ(self, body: bytes | None) -> dict[str, Any]:
+        url = urlsplit(self.path)
+        path = f"/{url.netloc}{url.path}" if url.netloc and not url.scheme else url.path
+        host, port = self.server.server_address[:2]
+        environ: dict[str, Any] = {
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(body or b""),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            "wsgi.input_terminated": True,
+            "SERVER_SOFTWARE": self.server_version,
+            "REQUEST_METHOD": self.command,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": _wsgi_str(unquote(path)),
+            "QUERY_STRING": _wsgi_str(url.query),
+            "REQUEST_URI": _wsgi_str(self.path),
+            "RAW_URI": _wsgi_str(self.path),
+            "REMOTE_ADDR": self.client_address[0],
+            "REMOTE_PORT": self.client_address[1],
+            "SERVER_NAME": host,
+            "SERVER_PORT": str(port),
+            "SERVER_PROTOCOL": self.request_version,
+        }
+        if body is not None:
+            environ["CONTENT_LENGTH"] = str(len(body))
+        dispatcher: _Dispatcher = self.server.dispatcher
+        dashed = {name.upper().replace("-", "_") for name in self.headers if "_" not in name}
+        preserved: dict[str, str] = {}
+        for name, value in self.headers.items():
+            key = name.upper().replace("-", "_")
+            if key in ("CONTENT_LENGTH", "TRANSFER_ENCODING"):
+                continue  # the body was read in full above
+            if "_" in name:
+                # WSGI cannot tell X_Foo from X-Foo; like werkzeug, drop underscored
+                # names, except S3 user metadata, whose spelling moto keeps (as its own
+                # request handler does), never letting one stand in for a dashed header.
+                if not dispatcher.preserve_header_name(name) or key in dashed:
+                    continue
+                preserved.setdefault(f"HTTP_{key}", name)
+            if key != "CONTENT_TYPE":
+                key = f"HTTP_{key}"
+            value = value.replace("\r\n", "")
+            environ[key] = f"{environ[key]},{value}" if key in environ else value
+        environ[dispatcher.preserved_names_key] = preserved
+        if url.scheme and url.netloc:
+            environ["HTTP_HOST"] = url.netloc
+        return environ
+
+    def _run_wsgi(self) -> None:
+        body = self._read_body()
+        environ = self._environ(body)
+        response: list[Any] = []
+        written: list[bytes] = []
+
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], None]:
+            if exc_info is not None and response:
+                raise exc_info[1].with_traceback(exc_info[2])
+            response[:] = [status, headers]
+            return written.append
+
+        try:
+            result = self.server.dispatcher(environ, start_response)
+            try:
+                written.extend(chunk for chunk in result if chunk)
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+        except Exception as exc:  # noqa: BLE001 - the client gets the error as a 500
+            message = f"asynctestkit moto server: {type(exc).__name__}: {exc}".encode()
+            response[:] = ["500 Internal Server Error", [("Content-Type", "text/plain")]]
+            written[:] = [message]
+            self.close_connection = True
+        self._send(response[0], response[1], b"".join(written))
+
+    def _send(self, status: str, headers: list[tuple[str, str]], payload: bytes) -> None:
+        code = int(status.split(" ", 1)[0])
+        send_body = self.command != "HEAD" and code not in _NO_BODY_STATUS and code >= 200
+        lines = [f"HTTP/1.1 {status}"]
+        has_length = False
+        for name, value in headers:
+            lower = name.lower()
+            if lower in _HOP_BY_HOP:
+                continue
+            if lower == "content-length":
+                if send_body:
+                    continue  # set from the payload below
+                has_length = True
+            lines.append(f"{name}: {value}")
+        if send_body:
+            lines.append(f"Content-Length: {len(payload)}")
+        elif not has_length and self.command == "HEAD":
+            lines.append("Content-Length: 0")
+        if self.close_connection:
+            lines.append("Connection: close")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        self.wfile.write(head + payload if send_body else head)
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (OSError, ValueError):
+            pass  # the client went away, or stop() closed the socket under us
+
+
+for _method in _HTTP_METHODS:
+    setattr(_Handler, f"do_{_method}", _Handler._run_wsgi)
+
+
+class MotoServer:
+    """moto on ``127.0.0.1`` (port 0 by default), fast and silent; stops in milliseconds.
+
+    Example::
+
+        with MotoServer() as server:
+            client = boto3.client("s3", endpoint_url=server.endpoint_url)
+
+    Tests normally share one process-wide server through ``AwsTestCase``.
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._address = (host, port)
+        self.server_address: tuple[str, int] = (host, port)
+        self.dispatcher: _Dispatcher | None = None
+        self._listener: socket.socket | None = None
+        self._wake: tuple[socket.socket, socket.socket] | None = None
+        self._accept_thread: threading.Thread | None = None
+        self._connections: dict[socket.socket, threading.Thread] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def running(self) -> bool:
+        """True between start() and stop()."""
+        return self._accept_thread is not None
+
+    @property
+    def endpoint_url(self) -> str:
+        """``http://127.0.0.1:<port>``: pass it as a client's ``endpoint_url``."""
+        if not self.running:
+            raise RuntimeError(NOT_STARTED.format(where=self._address))
+        host, port = self.server_address
+        return f"http://{host}:{port}"
+
+    def register_access_key(self, access_key_id: str, account_id: str) -> None:
+        """Route requests signed with ``access_key_id`` to moto account ``account_id``."""
+        self._dispatcher().accounts[access_key_id] = account_id
+
+    def forget_access_key(self, access_key_id: str) -> None:
+        """Stop routing ``access_key_id`` (unknown keys are ignored)."""
+        self._dispatcher().accounts.pop(access_key_id, None)
+
+    def _dispatcher(self) -> _Dispatcher:
+        if self.dispatcher is None:
+            self.dispatcher = _shared_dispatcher()
+        return self.dispatcher
+
+    def start(self) -> None:
+        """Bind, start the accept thread and return once the server answers."""
+        if self.running:
+            return
+        self._dispatcher()
+        listener = socket.create_server(self._address)
+        self.server_address = listener.getsockname()[:2]
+        self._listener = listener
+        self._wake = socket.socketpair()
+        self._accept_thread = threading.Thread(
+            target=self._accept_loop, name=f"asynctestkit-moto-{self.server_address[1]}"
+        )
+        self._accept_thread.daemon = True
+        self._accept_thread.start()
+
+    def _accept_loop(self) -> None:
+        assert self._listener is not None and self._wake is not None
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._listener, selectors.EVENT_READ)
+            selector.register(self._wake[0], selectors.EVENT_READ)
+            while True:
+                for key, _ in selector.select():
+                    if key.fileobj is self._wake[0]:
+                        return
+                    try:
+                        connection, address = self._listener.accept()
+                    except OSError:
+                        continue
+                    thread = threading.Thread(
+                        target=self._serve_connection,
+                        args=(connection, address),
+                        name="asynctestkit-moto-connection",
+                    )
+                    thread.daemon = True
+                    with self._lock:
+                        self._connections[connection] = thread
+                    thread.start()
+
+    def _serve_connection(self, connection: socket.socket, address: Any) -> None:
+        try:
+            _Handler(connection, address, self)
+        except (OSError, ValueError):
+            pass
+        finally:
+            with self._lock:
+                self._connections.pop(connection, None)
+            connection.close()
+
+    def stop(self) -> None:
+        """Stop accepting, close every connection and join the threads."""
+        thread, self._accept_thread = self._accept_thread, None
+        if thread is None:
+            raise RuntimeError(NOT_STARTED.format(where=self.server_address))
+        assert self._wake is not None and self._listener is not None
+        self._wake[1].send(b"x")
+        thread.join(_STOP_TIMEOUT)
+        with self._lock:
+            connections = list(self._connections.items())
+        for connection, _ in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        for _, worker in connections:
+            worker.join(_STOP_TIMEOUT)
+        self._listener.close()
+        for end in self._wake:
+            end.close()
+        self._listener = self._wake = None
+
+    def __enter__(self) -> MotoServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> MotoServer:
+        return self.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+_dispatcher_lock = threading.Lock()
+_dispatcher: _Dispatcher | None = None
+
+
+def _shared_dispatcher() -> _Dispatcher:
+    # One dispatcher per process: moto's state is process-global anyway, and its Flask
+    # app per service is built once instead of per server.
+    global _dispatcher
+    with _dispatcher_lock:
+        if _dispatcher is None:
+            _dispatcher = _Dispatcher()
+        return _dispatcher
+
+
+class _SharedServer:
+    """The process-wide server: started on the first lease, stopped at interpreter exit."""
+
+    def __init__(self) -> None:
+        self.server: MotoServer | None = None
+        self.leases = 0
+        self._lock = threading.Lock()
+
+    def acquire(self) -> MotoServer:
+        with self._lock:
+            if self.server is None:
+                server = MotoServer()
+                server.start()
+                atexit.register(self._stop_at_exit)
+                self.server = server
+            self.leases += 1
+            return self.server
+
+    def release(self) -> None:
+        with self._lock:
+            if self.leases <= 0:
+                raise RuntimeError(LEASE_RELEASED_TWICE)
+            # Kept running at zero leases: the next class would otherwise pay a restart,
+            # and a client the app cached at module level would lose its port.
+            self.leases -= 1
+
+    def stop(self) -> None:
+        with self._lock:
+            if self.leases:
+                raise RuntimeError(STOP_WHILE_LEASED.format(count=self.leases))
+            server, self.server = self.server, None
+        if server is not None:
+            atexit.unregister(self._stop_at_exit)
+            server.stop()
+
+    def _stop_at_exit(self) -> None:
+        server, self.server = self.server, None
+        if server is not None and server.running:
+            server.stop()
+
+
+_shared = _SharedServer()
+
+
+def acquire_shared_server() -> MotoServer:
+    """Lease the process-wide moto server, starting it on first use."""
+    return _shared.acquire()
+
+
+def release_shared_server() -> None:
+    """Return a lease taken with acquire_shared_server()."""
+    _shared.release()
+
+
+def shared_server_leases() -> int:
+    """How many leases on the process-wide server are held now."""
+    return _shared.leases
