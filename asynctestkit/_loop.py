@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import math
+import os
 import threading
 import traceback
 import types
@@ -11,6 +13,8 @@ from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+_ASYNCIO_DIR = os.path.dirname(asyncio.__file__) + os.sep
 
 LoopFactory = Callable[[], asyncio.AbstractEventLoop]
 
@@ -185,10 +189,10 @@ def format_await_stack(coro: Any) -> str:
 
 def task_origin(task: asyncio.Task[Any]) -> str:
     """Where a task was created (debug mode records it), else where its coroutine is."""
-    source = getattr(task, "_source_traceback", None)
-    if source:
-        frame = source[-1]
-        return f"{frame.filename}:{frame.lineno}"
+    source = getattr(task, "_source_traceback", None) or []
+    for frame in reversed(source):
+        if not frame.filename.startswith(_ASYNCIO_DIR):
+            return f"{frame.filename}:{frame.lineno}"
     code = getattr(task.get_coro(), "cr_code", None)
     if code is not None:
         return f"{code.co_filename}:{code.co_firstlineno} ({code.co_name})"
@@ -210,8 +214,12 @@ class VirtualClock:
                 f"is not. Set virtual_clock = False or use the default loop_factory."
             )
         self._loop = loop
-        self.now = loop.time()
+        # Installed on a fresh loop, before anything is scheduled: start at zero, where
+        # sums of whole seconds stay exact.
+        self.now = 0.0
         loop.time = self._time  # type: ignore[method-assign]
+        # Debug mode times callbacks with loop.time(); virtual jumps are not slowness.
+        loop.slow_callback_duration = math.inf
 
     def _time(self) -> float:
         return self.now

@@ -23,7 +23,7 @@ import traceback
 import unittest
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 
 from asynctestkit._loop import LoopFactory, LoopRunner, Scope, task_origin
 
@@ -32,8 +32,7 @@ __all__ = ["AsyncTestCase", "EventLoopMixin"]
 T = TypeVar("T")
 
 BAD_SETTING = (
-    "{cls}.{name} = {value!r} is not valid: it must be {expected}. "
-    "Fix the class attribute{hint}."
+    "{cls}.{name} = {value!r} is not valid: it must be {expected}. Fix the class attribute{hint}."
 )
 PENDING_TASKS = (
     "{test} left {count} task(s) pending; they were cancelled when it ended:\n{tasks}\n"
@@ -99,6 +98,11 @@ def _check_settings(cls: type) -> float | None:
     return _resolve_timeout(cls)
 
 
+def _loop_factory(cls: Any) -> LoopFactory | None:
+    # Read from the class: a plain function stored on it must not become a bound method.
+    return cast("LoopFactory | None", cls.loop_factory)
+
+
 async def _await(awaitable: Awaitable[T]) -> T:
     return await awaitable
 
@@ -155,6 +159,10 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
     #: Freeze ``loop.time()``; move it with ``await self.advance(seconds)``.
     virtual_clock: ClassVar[bool] = False
 
+    # Set on each concrete class while it runs (read with vars(), never inherited).
+    _asynctestkitClassRunner: ClassVar[LoopRunner]
+    _asynctestkitClassScope: ClassVar[Scope]
+
     def __init__(self, methodName: str = "runTest") -> None:
         super().__init__(methodName)
         # 3.11+ keeps a contextvars.Context here from the start; it cannot be pickled,
@@ -191,7 +199,7 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
     def setUpClass(cls) -> None:
         super().setUpClass()
         _check_settings(cls)
-        runner = LoopRunner(cls.loop_factory, cls.virtual_clock)
+        runner = LoopRunner(_loop_factory(cls), cls.virtual_clock)
         cls._asynctestkitClassRunner = runner
         cls._asynctestkitClassScope = Scope(contextvars.copy_context())
         # Registered first, so it runs last: every async class cleanup runs before it.
@@ -271,7 +279,7 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
         else:
             # Run on its own (Test("test_x").run(), unittest-parallel --level test,
             # .debug()): a loop for this test alone, as IsolatedAsyncioTestCase does.
-            runner = LoopRunner(self.loop_factory, self.virtual_clock)
+            runner = LoopRunner(_loop_factory(type(self)), self.virtual_clock)
             scope = Scope(contextvars.copy_context())
             self._asynctestkitOwnsLoop = True
         runner.make_current()
@@ -339,8 +347,7 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
             result = runner.call(scope, method)
         if result is not None:
             warnings.warn(
-                f"It is deprecated to return a value that is not None from a test case "
-                f"({method})",
+                f"It is deprecated to return a value that is not None from a test case ({method})",
                 DeprecationWarning,
                 stacklevel=4,
             )
@@ -419,6 +426,17 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
         raise self.failureException(self._formatMessage(msg, standard))
 
 
+class _class_or_instance_method:
+    """Bind to the instance when called on one, else to the class."""
+
+    def __init__(self, func: Callable[..., Any]) -> None:
+        self.__func__ = func
+        self.__doc__ = func.__doc__
+
+    def __get__(self, obj: Any, owner: type) -> Callable[..., Any]:
+        return self.__func__.__get__(owner if obj is None else obj, owner)  # type: ignore[no-any-return]
+
+
 class EventLoopMixin:
     """A class-level event loop for a plain ``unittest.TestCase``.
 
@@ -432,10 +450,13 @@ class EventLoopMixin:
     #: Makes the class's event loop; None for asyncio's default.
     loop_factory: ClassVar[LoopFactory | None] = None
 
+    _asynctestkitMixinRunner: ClassVar[LoopRunner]
+    _asynctestkitMixinScope: ClassVar[Scope]
+
     @classmethod
     def setUpClass(cls) -> None:
         super().setUpClass()  # type: ignore[misc]
-        runner = LoopRunner(cls.loop_factory)
+        runner = LoopRunner(_loop_factory(cls))
         cls._asynctestkitMixinRunner = runner
         cls._asynctestkitMixinScope = Scope(contextvars.copy_context())
         cls.addClassCleanup(cls._asynctestkitCloseMixinLoop)  # type: ignore[attr-defined]
@@ -456,20 +477,32 @@ class EventLoopMixin:
         finally:
             self._asynctestkitMixinTestScope = None
 
-    def run_async(self, coro: Coroutine[Any, Any, T]) -> T:
-        """Run ``coro`` on the class loop and return its result."""
-        runner: LoopRunner | None = vars(type(self)).get("_asynctestkitMixinRunner")
-        scope: Scope | None = getattr(self, "_asynctestkitMixinTestScope", None)
+    @_class_or_instance_method
+    def run_async(self_or_cls: Any, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` on the class loop and return its result.
+
+        Works from a test (``self.run_async``) and from ``setUpClass``
+        (``cls.run_async``); values set in context variables by a test stay in it.
+        """
+        cls = self_or_cls if isinstance(self_or_cls, type) else type(self_or_cls)
+        runner: LoopRunner | None = vars(cls).get("_asynctestkitMixinRunner")
+        if isinstance(self_or_cls, type):
+            if runner is None:
+                coro.close()
+                raise RuntimeError(NO_CLASS_LOOP.format(cls=cls.__qualname__, what="run_async"))
+            return runner.run(vars(cls)["_asynctestkitMixinScope"], coro)
+        test = self_or_cls
+        scope: Scope | None = getattr(test, "_asynctestkitMixinTestScope", None)
         if runner is None:
             # The class set-up did not run (a test run on its own): a loop for this test.
-            runner = getattr(self, "_asynctestkitMixinOwnRunner", None)
+            runner = getattr(test, "_asynctestkitMixinOwnRunner", None)
             if runner is None or runner.closed:
-                runner = LoopRunner(self.loop_factory)
-                self._asynctestkitMixinOwnRunner = runner
-                self.addCleanup(runner.close)  # type: ignore[attr-defined]
+                runner = LoopRunner(_loop_factory(cls))
+                test._asynctestkitMixinOwnRunner = runner
+                test.addCleanup(runner.close)
             if scope is None:
                 scope = Scope(contextvars.copy_context())
         elif scope is None:
-            scope = vars(type(self))["_asynctestkitMixinScope"].child()
-        self._asynctestkitMixinTestScope = scope
+            scope = vars(cls)["_asynctestkitMixinScope"].child()
+        test._asynctestkitMixinTestScope = scope
         return runner.run(scope, coro)
