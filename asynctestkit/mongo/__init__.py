@@ -1,0 +1,64 @@
+"""MongoDB support: the embedded wire-protocol server and (soon) the Mongo test cases.
+
+Importing this package is cheap: pymongo and the storage engine load on first use of a
+name below, and a missing optional dependency names the extra to install.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from asynctestkit._extras import require
+
+if TYPE_CHECKING:
+    from asynctestkit.mongo._server import EmbeddedMongoServer
+    from asynctestkit.mongo._shared import (
+        acquire_shared_server,
+        release_shared_server,
+        shared_server,
+        shared_server_uri,
+    )
+    from asynctestkit.mongo.case import MongoMixin, MongoTestCase
+
+__all__ = [
+    "EmbeddedMongoServer",
+    "MongoMixin",
+    "MongoTestCase",
+    "acquire_shared_server",
+    "release_shared_server",
+    "shared_server",
+    "shared_server_uri",
+]
+
+# Public name -> module that defines it, imported on first access.
+_LAZY = {
+    # The embedded server (issue 3).
+    "EmbeddedMongoServer": "asynctestkit.mongo._server",
+    "acquire_shared_server": "asynctestkit.mongo._shared",
+    "release_shared_server": "asynctestkit.mongo._shared",
+    "shared_server": "asynctestkit.mongo._shared",
+    "shared_server_uri": "asynctestkit.mongo._shared",
+    # --- MongoTestCase / MongoMixin (issue 4, the lead): asynctestkit.mongo.case ---
+    "MongoMixin": "asynctestkit.mongo.case",
+    "MongoTestCase": "asynctestkit.mongo.case",
+}
+
+# Modules the embedded server needs, with the extra that installs them.
+_SERVER_REQUIRES = (("pymongo", "mongo"), ("mongomock_ng", "mongo"))
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'asynctestkit.mongo' has no attribute {name!r}")
+    if module.startswith("asynctestkit.mongo._"):
+        for dependency, extra in _SERVER_REQUIRES:
+            require(dependency, extra, "The embedded MongoDB server")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,133 @@
+"""The in-memory storage engine (mongomock-ng) plus the catalog and transactions mongod has."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import mongomock_ng
+from bson.binary import Binary, UuidRepresentation
+from mongomock_ng.store import CollectionStore, DatabaseStore, ServerStore
+
+from asynctestkit.mongo._errors import CommandError
+
+_WRITE_CONFLICT = (
+    "Caused by :: Write conflict during plan execution and yielding is disabled. :: "
+    "Please retry your operation or multi-document transaction."
+)
+
+
+@dataclass
+class CollectionInfo:
+    """What mongod keeps in its catalog for a collection and mongomock does not."""
+
+    uuid: Binary = field(
+        default_factory=lambda: Binary.from_uuid(uuid.uuid4(), UuidRepresentation.STANDARD)
+    )
+    options: dict[str, Any] = field(default_factory=dict)
+    # Index specs exactly as listIndexes reports them, the _id index excluded.
+    indexes: list[dict[str, Any]] = field(default_factory=list)
+
+
+def collection_info(store: CollectionStore) -> CollectionInfo:
+    """The catalog entry of a collection store, created on first use."""
+    info: CollectionInfo | None = getattr(store, "_asynctestkit_info", None)
+    if info is None:
+        info = CollectionInfo()
+        store._asynctestkit_info = info  # type: ignore[attr-defined]
+    return info
+
+
+def reset_collection_info(store: CollectionStore) -> None:
+    store._asynctestkit_info = None  # type: ignore[attr-defined]
+
+
+def views(db_store: DatabaseStore) -> dict[str, dict[str, Any]]:
+    """The views of a database: name -> {viewOn, pipeline[, collation]}."""
+    found: dict[str, dict[str, Any]] | None = getattr(db_store, "_asynctestkit_views", None)
+    if found is None:
+        found = {}
+        db_store._asynctestkit_views = found  # type: ignore[attr-defined]
+    return found
+
+
+def _copy_collection(src: CollectionStore) -> CollectionStore:
+    dst = CollectionStore(src.name)
+    dst._documents = copy.deepcopy(src._documents)
+    dst.indexes = copy.deepcopy(src.indexes)
+    dst._ttl_indexes = copy.deepcopy(src._ttl_indexes)
+    dst.options = copy.deepcopy(src.options)
+    dst._is_force_created = src._is_force_created
+    dst._asynctestkit_info = copy.deepcopy(  # type: ignore[attr-defined]
+        getattr(src, "_asynctestkit_info", None)
+    )
+    return dst
+
+
+def _copy_database(src: DatabaseStore) -> DatabaseStore:
+    dst = DatabaseStore()
+    for name, col in src._collections.items():
+        if col.is_created:
+            dst._collections[name] = _copy_collection(col)
+    dst._asynctestkit_views = copy.deepcopy(views(src))  # type: ignore[attr-defined]
+    return dst
+
+
+class _SnapshotStore(ServerStore):  # type: ignore[misc]
+    """A transaction's view: each database is copied from the engine on first touch."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__()
+        self._engine = engine
+        self.snapshot_seq: dict[str, int] = {}
+
+    def __getitem__(self, db_name: str) -> DatabaseStore:
+        try:
+            return self._databases[db_name]
+        except KeyError:
+            db = self._databases[db_name] = _copy_database(self._engine.store[db_name])
+            self.snapshot_seq[db_name] = self._engine.seq
+            return db
+
+
+class Transaction:
+    """Snapshot isolation: reads and writes go to copies, committed all at once."""
+
+    def __init__(self, engine: Engine, txn_number: int) -> None:
+        self.engine = engine
+        self.txn_number = txn_number
+        self.store = _SnapshotStore(engine)
+        self.client = mongomock_ng.MongoClient(_store=self.store)
+        self.written: set[tuple[str, str]] = set()
+
+    def check_conflict(self, db: str, coll: str) -> None:
+        """Fail like mongod when someone else wrote ``db.coll`` after our snapshot."""
+        self.store[db]  # noqa: B018 - take the snapshot now if this is the first touch
+        if self.engine.versions.get((db, coll), 0) > self.store.snapshot_seq[db]:
+            raise CommandError(112, _WRITE_CONFLICT, labels=("TransientTransactionError",))
+
+    def commit(self) -> None:
+        for db, coll in sorted(self.written):
+            self.check_conflict(db, coll)
+        for db, coll in self.written:
+            txn_db = self.store[db]
+            base_db = self.engine.store[db]
+            base_db._collections[coll] = txn_db._collections[coll]
+            views(base_db).update(views(txn_db))
+            self.engine.bump(db, coll)
+
+
+class Engine:
+    """The whole server's data, with per-collection write versions for conflict checks."""
+
+    def __init__(self) -> None:
+        self.store = ServerStore()
+        self.client = mongomock_ng.MongoClient(_store=self.store)
+        self.seq = 0
+        self.versions: dict[tuple[str, str], int] = {}
+
+    def bump(self, db: str, coll: str) -> None:
+        self.seq += 1
+        self.versions[(db, coll)] = self.seq

@@ -1,0 +1,285 @@
+"""EmbeddedMongoServer: the wire protocol on its own thread and event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import threading
+from types import TracebackType
+from typing import Any
+
+from asynctestkit.mongo import _wire
+from asynctestkit.mongo._commands import Backend
+
+START_TIMEOUT = 10.0
+_NOT_STARTED = (
+    "EmbeddedMongoServer({address}) is not running: call start() or use it as a context "
+    "manager (`with EmbeddedMongoServer() as server:`) before reading {what}."
+)
+_UNSUPPORTED_OP_QUERY = (
+    "Unsupported OP_QUERY command: {name}. The client driver may require an upgrade. "
+    "For more details see https://dochub.mongodb.org/core/legacy-opcode-removal"
+)
+
+
+class _Connection(asyncio.Protocol):
+    """One client socket: frames messages and answers each one in order."""
+
+    def __init__(self, server: EmbeddedMongoServer, connection_id: int) -> None:
+        self._server = server
+        self._backend = server._backend
+        self._id = connection_id
+        self._buffer = bytearray()
+        self._transport: asyncio.Transport | None = None
+        self._local = ""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        sockname = transport.get_extra_info("sockname")
+        self._local = f"{sockname[0]}:{sockname[1]}" if sockname else self._server.address
+        self._server._transports.add(transport)
+        self._backend.connections += 1
+        self._backend.total_connections += 1
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._transport is not None:
+            self._server._transports.discard(self._transport)
+            self._transport = None
+            self._backend.connections -= 1
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self._buffer
+        buffer += data
+        while len(buffer) >= 16:
+            length = int.from_bytes(buffer[:4], "little", signed=True)
+            if length < 16 or length > _wire.MAX_MESSAGE_SIZE:
+                self._abort()
+                return
+            if len(buffer) < length:
+                return
+            message = bytes(buffer[:length])
+            del buffer[:length]
+            try:
+                reply = self._answer(memoryview(message))
+            except (_wire.ProtocolError, ValueError, IndexError, Exception):
+                # Not a MongoDB message we can parse: mongod closes the connection too.
+                self._abort()
+                return
+            if reply is not None and self._transport is not None:
+                self._transport.write(reply)
+
+    def _answer(self, message: memoryview) -> bytes | None:
+        request = _wire.parse(message)
+        if request.op_code == _wire.OP_QUERY:
+            name = next(iter(request.body), "")
+            namespace = request.legacy_namespace or ""
+            if name not in ("hello", "isMaster", "ismaster") or not namespace.endswith(".$cmd"):
+                reply = {
+                    "ok": 0.0,
+                    "errmsg": _UNSUPPORTED_OP_QUERY.format(name=name or namespace),
+                    "code": 352,
+                    "codeName": "UnsupportedOpQueryCommand",
+                }
+                return _wire.encode_reply(request, reply)
+            db = namespace[: -len(".$cmd")]
+            body = self._backend.handle(request.body, self._id, self._local, db)
+        else:
+            body = self._backend.handle(request.body, self._id, self._local)
+        if request.more_to_come:
+            return None
+        return _wire.encode_reply(request, body)
+
+    def _abort(self) -> None:
+        if self._transport is not None:
+            self._transport.abort()
+
+
+class EmbeddedMongoServer:
+    """An in-process MongoDB server that any driver reaches through :attr:`uri`.
+
+    Example::
+
+        with EmbeddedMongoServer() as server:
+            client = pymongo.MongoClient(server.uri)
+            client.db.items.insert_one({"name": "x"})
+
+    It binds ``127.0.0.1`` on a free port by default, runs on its own thread and event
+    loop (so it outlives test event loops and serves sync drivers too), prints nothing,
+    and keeps all data in memory until it stops.
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._host = host
+        self._requested_port = port
+        self._port: int | None = None
+        self._backend = Backend()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server: asyncio.Server | None = None
+        self._transports: set[asyncio.Transport] = set()
+        self._ready = threading.Event()
+        self._start_error: BaseException | None = None
+        self._stopping = False
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"<EmbeddedMongoServer {self.address} {state}>"
+
+    # -- address --------------------------------------------------------------------------
+
+    @property
+    def host(self) -> str:
+        return self._host
+
+    @property
+    def port(self) -> int:
+        """The bound port (the real one when constructed with port 0)."""
+        if self._port is None:
+            raise RuntimeError(_NOT_STARTED.format(address=self.address, what=".port"))
+        return self._port
+
+    @property
+    def address(self) -> str:
+        port = self._port if self._port is not None else self._requested_port
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        return f"{host}:{port}"
+
+    @property
+    def uri(self) -> str:
+        """``mongodb://host:port/?directConnection=true`` for any MongoDB driver."""
+        if self._port is None:
+            raise RuntimeError(_NOT_STARTED.format(address=self.address, what=".uri"))
+        return f"mongodb://{self.address}/?directConnection=true"
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._port is not None
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> EmbeddedMongoServer:
+        """Bind and serve on a background thread; return once clients can connect."""
+        if self._thread is not None:
+            raise RuntimeError(
+                f"EmbeddedMongoServer({self.address}) is already running; "
+                "call stop() before starting it again."
+            )
+        self._ready.clear()
+        self._start_error = None
+        self._stopping = False
+        thread = threading.Thread(
+            target=self._run, name=f"asynctestkit-mongo-{self.address}", daemon=True
+        )
+        self._thread = thread
+        thread.start()
+        if not self._ready.wait(START_TIMEOUT):
+            self._start_error = TimeoutError(
+                f"EmbeddedMongoServer({self.address}) did not start within {START_TIMEOUT} s"
+            )
+        if self._start_error is not None:
+            error = self._start_error
+            self._shutdown_thread()
+            raise error
+        return self
+
+    def stop(self) -> None:
+        """Close every client connection, stop the loop and join the thread."""
+        if self._thread is None:
+            raise RuntimeError(
+                f"EmbeddedMongoServer({self.address}) is not running: "
+                "stop() was called without a matching start()."
+            )
+        self._shutdown_thread()
+
+    def _shutdown_thread(self) -> None:
+        loop, thread = self._loop, self._thread
+        if loop is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(self._close_on_loop)
+            except RuntimeError:  # the loop closed between the check and the call
+                pass
+        if thread is not None:
+            thread.join()
+        self._thread = None
+        self._loop = None
+        self._port = None
+
+    def _close_on_loop(self) -> None:
+        self._stopping = True
+        if self._server is not None:
+            self._server.close()
+        for transport in list(self._transports):
+            transport.abort()
+        assert self._loop is not None
+        self._loop.stop()
+
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        # The server is silent and fast whatever PYTHONASYNCIODEBUG says; debug mode would
+        # slow every request and log the server's own callbacks into the test output.
+        loop.set_debug(False)
+        self._loop = loop
+        ids = itertools.count(1)
+        try:
+            server = loop.run_until_complete(
+                loop.create_server(
+                    lambda: _Connection(self, next(ids)),
+                    self._host,
+                    self._requested_port,
+                    reuse_address=True,
+                )
+            )
+        except BaseException as exc:
+            self._start_error = exc
+            self._ready.set()
+            loop.close()
+            return
+        self._server = server
+        self._port = int(server.sockets[0].getsockname()[1])
+        self._ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            server.close()
+            for transport in list(self._transports):
+                transport.abort()
+            # Let the aborted transports run their connection_lost callbacks.
+            loop.run_until_complete(asyncio.sleep(0))
+            loop.run_until_complete(server.wait_closed())
+            loop.close()
+            self._server = None
+
+    # -- context managers -----------------------------------------------------------------
+
+    def __enter__(self) -> EmbeddedMongoServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> EmbeddedMongoServer:
+        return self.start()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- introspection for tests and tools ------------------------------------------------
+
+    @property
+    def connection_count(self) -> int:
+        """Client connections currently open."""
+        return self._backend.connections
+
+    def _backend_state(self) -> Any:
+        return self._backend
