@@ -1,0 +1,53 @@
+"""Every ```python block in README.md and docs/*.md runs here, so the docs cannot rot.
+
+Each block is executed as a module of its own; the TestCase classes it defines are then
+run as a suite and must pass. A block that is not meant to run is not a python block
+(use ```text or ```bash).
+"""
+
+import re
+import sys
+import types
+import unittest
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+BLOCK = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
+
+
+def python_blocks(path):
+    text = path.read_text()
+    for match in BLOCK.finditer(text):
+        line = text.count("\n", 0, match.start()) + 2
+        yield line, match.group(1)
+
+
+def run_block(name, source, filename):
+    module = types.ModuleType(name)
+    module.__file__ = filename
+    sys.modules[name] = module
+    try:
+        exec(compile(source, filename, "exec"), module.__dict__)
+        suite = unittest.defaultTestLoader.loadTestsFromModule(module)
+        result = unittest.TestResult()
+        suite.run(result)
+        return suite.countTestCases(), result
+    finally:
+        del sys.modules[name]
+
+
+class DocsExamplesTests(unittest.TestCase):
+    def test_every_python_block_runs_and_its_tests_pass(self):
+        blocks = 0
+        for page in PAGES:
+            for line, source in python_blocks(page):
+                blocks += 1
+                where = f"{page.relative_to(ROOT)}:{line}"
+                with self.subTest(block=where):
+                    name = f"docs_example_{page.stem.replace('-', '_')}_{line}"
+                    count, result = run_block(name, source, where)
+                    problems = [trace for _, trace in result.errors + result.failures]
+                    self.assertEqual(problems, [])
+                    self.assertEqual(result.testsRun, count)
+        self.assertGreater(blocks, 0)
