@@ -1,0 +1,457 @@
+"""AwsTestCase and MotoMixin: AWS on a moto server, an account per class and per test.
+
+Isolation ladder:
+
+- per process: one moto server (moto's state is process-global anyway), started on first
+  use and stopped at interpreter exit; or the endpoint in ``ASYNCTESTKIT_AWS_ENDPOINT``.
+- per class: the environment (endpoint, region, credentials), an aioboto3 session and an
+  account, for ``asyncSetUpClass`` and, with ``aws_isolation = "class"``, every test.
+- per test (``aws_isolation = "test"``, the default): a fresh account, so nothing one
+  test creates is visible to another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import os
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, TypeVar
+from urllib.parse import urlsplit
+
+from asynctestkit._extras import require
+from asynctestkit.aws import _botocore_cache, _guard
+from asynctestkit.aws._accounts import Accounts, AwsAccount, LocalAccounts, StsAccounts
+from asynctestkit.aws._env import AwsEnvironment
+from asynctestkit.aws._server import acquire_shared_server, release_shared_server
+from asynctestkit.case import AsyncTestCase
+
+__all__ = ["AwsTestCase", "MotoMixin"]
+
+T = TypeVar("T")
+
+ENDPOINT_ENV = "ASYNCTESTKIT_AWS_ENDPOINT"
+ISOLATION_LEVELS = ("class", "test")
+
+BAD_ISOLATION = (
+    "{cls}.aws_isolation = {value!r} is not valid: it must be one of {valid}.{hint} "
+    "Fix the class attribute."
+)
+BAD_REGION = (
+    "{cls}.aws_region = {value!r} is not a region botocore knows.{hint} "
+    "Fix the class attribute (default 'us-east-1')."
+)
+BAD_ENDPOINT = (
+    "{env}={value!r} is not valid: it must be an http:// or https:// URL with a host, "
+    "e.g. http://localhost:4566 for LocalStack. Fix or unset the environment variable."
+)
+UNKNOWN_SERVICE = "{what} {name!r} is not an AWS service botocore knows.{hint}"
+NOT_SET_UP = (
+    "{cls} has no AWS set-up: {what} needs MotoMixin's class set-up, which runs in "
+    "setUpClass. Run the test through its class (unittest, pytest), and if you override "
+    "_asynctestkitSetUpClass, await super()._asynctestkitSetUpClass() first."
+)
+REAL_AWS_IN_TEST = "{test} tried to reach real AWS; the request was blocked:\n{details}"
+MISSING_OBJECT = "s3://{bucket}/{key} does not exist in account {account}.{hint}"
+TOO_FEW_MESSAGES = (
+    "Received {got} of {count} message(s) from {queue} within {timeout:g} s; bodies seen: "
+    "{bodies}"
+)
+
+
+def _did_you_mean(
+    value: object, choices: list[str] | tuple[str, ...], cutoff: float = 0.6
+) -> str:
+    matches = difflib.get_close_matches(str(value), choices, n=3, cutoff=cutoff)
+    if not matches:
+        return ""
+    return " Did you mean " + " or ".join(repr(match) for match in matches) + "?"
+
+
+def _unique_name(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+@dataclass
+class _AwsClassState:
+    endpoint_url: str
+    region: str
+    environment: AwsEnvironment
+    session: Any
+    accounts: Accounts
+    account: AwsAccount
+    clients: dict[str, Any] = field(default_factory=dict)
+
+
+class _class_or_instance:
+    """Bind to the instance when called on one, else to the class."""
+
+    def __init__(self, func: Callable[..., Any]) -> None:
+        self.__func__ = func
+        self.__doc__ = func.__doc__
+        self.__name__ = func.__name__
+
+    def __get__(self, obj: Any, owner: type) -> Callable[..., Any]:
+        return self.__func__.__get__(owner if obj is None else obj, owner)  # type: ignore[no-any-return]
+
+
+def _read_endpoint() -> str | None:
+    value = os.environ.get(ENDPOINT_ENV, "").strip()
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(BAD_ENDPOINT.format(env=ENDPOINT_ENV, value=value))
+    return value.rstrip("/")
+
+
+class MotoMixin:
+    """AWS for an ``AsyncTestCase``: a moto server, its environment, accounts and clients.
+
+    Put it before ``AsyncTestCase`` (or another mixin built on its hooks)::
+
+        class StoreTests(MotoMixin, AsyncTestCase):
+            async def test_upload(self):
+                s3 = await self.aws_client("s3")
+                ...
+
+    ``AwsTestCase`` is exactly that combination.
+    """
+
+    #: Region for the environment and for aws_client(); any region botocore knows.
+    aws_region: ClassVar[str] = "us-east-1"
+    #: "test": a fresh AWS account per test; "class": one account for the whole class.
+    aws_isolation: ClassVar[str] = "test"
+
+    #: The 12-digit account the current test (or, in asyncSetUpClass, the class) uses.
+    aws_account_id: str
+
+    _asynctestkitAws: ClassVar[_AwsClassState]
+
+    # -- class level ----------------------------------------------------------------
+
+    @classmethod
+    async def _asynctestkitSetUpClass(cls) -> None:
+        await super()._asynctestkitSetUpClass()  # type: ignore[misc]
+        if cls.aws_isolation not in ISOLATION_LEVELS:
+            raise ValueError(
+                BAD_ISOLATION.format(
+                    cls=cls.__qualname__,
+                    value=cls.aws_isolation,
+                    valid=", ".join(repr(level) for level in ISOLATION_LEVELS),
+                    hint=_did_you_mean(cls.aws_isolation, ISOLATION_LEVELS),
+                )
+            )
+        aioboto3 = require("aioboto3", "aws", cls.__qualname__)
+        require("moto", "aws", cls.__qualname__)
+        endpoint = _read_endpoint()
+        server = None
+        if endpoint is None:
+            # In a thread: the first start imports moto and Flask (~0.5 s), which would
+            # stall the class loop.
+            server = await asyncio.to_thread(acquire_shared_server)
+            cls.addClassCleanup(release_shared_server)
+            endpoint = server.endpoint_url
+
+        _botocore_cache.install()
+        cls.addClassCleanup(_botocore_cache.uninstall)
+        session = aioboto3.Session()
+        region = cls.aws_region
+        regions = await _known_regions(session)
+        if region not in regions:
+            raise ValueError(
+                BAD_REGION.format(
+                    cls=cls.__qualname__, value=region, hint=_did_you_mean(region, regions)
+                )
+            )
+
+        environment = AwsEnvironment(endpoint, region)
+        environment.__enter__()
+        cls.addClassCleanup(environment.restore)
+        _guard.install(endpoint)
+        cls.addClassCleanup(_guard.uninstall, endpoint)
+        cls.addClassCleanup(_guard.take_violations)
+
+        accounts: Accounts = (
+            LocalAccounts(server) if server is not None else StsAccounts(session, endpoint, region)
+        )
+        account = await accounts.create()
+        cls.addClassCleanup(accounts.drop, account)
+        environment.set_credentials(
+            account.access_key_id, account.secret_access_key, account.session_token
+        )
+        cls._asynctestkitAws = _AwsClassState(
+            endpoint_url=endpoint,
+            region=region,
+            environment=environment,
+            session=session,
+            accounts=accounts,
+            account=account,
+        )
+        cls.aws_account_id = account.account_id
+        cls.addClassCleanup(cls._asynctestkitAwsForget)
+
+    @classmethod
+    def _asynctestkitAwsForget(cls) -> None:
+        for name in ("_asynctestkitAws", "aws_account_id"):
+            if name in vars(cls):
+                delattr(cls, name)
+
+    @classmethod
+    def _asynctestkitAwsState(cls, what: str) -> _AwsClassState:
+        # vars(), not getattr(): a subclass must never use its parent's environment.
+        state: _AwsClassState | None = vars(cls).get("_asynctestkitAws")
+        if state is None:
+            raise RuntimeError(NOT_SET_UP.format(cls=cls.__qualname__, what=what))
+        return state
+
+    # -- per test -------------------------------------------------------------------
+
+    async def _asynctestkitSetUp(self) -> None:
+        await super()._asynctestkitSetUp()  # type: ignore[misc]
+        state = type(self)._asynctestkitAwsState("the test")
+        # Registered first, so it runs after the test's own cleanups.
+        self.addCleanup(self._asynctestkitAwsCheckGuard)  # type: ignore[attr-defined]
+        account = state.account
+        if self.aws_isolation == "test":
+            account = await state.accounts.create()
+            self.addCleanup(state.accounts.drop, account)  # type: ignore[attr-defined]
+            state.environment.set_credentials(
+                account.access_key_id, account.secret_access_key, account.session_token
+            )
+            self.addCleanup(  # type: ignore[attr-defined]
+                state.environment.set_credentials,
+                state.account.access_key_id,
+                state.account.secret_access_key,
+                state.account.session_token,
+            )
+        self.aws_account_id = account.account_id
+        self._asynctestkitAwsAccount = account
+        self._asynctestkitAwsClients: dict[str, Any] = {}
+
+    def _asynctestkitAwsCheckGuard(self) -> None:
+        violations = _guard.take_violations()
+        if violations:
+            details = "\n".join(f"  {line}" for line in violations)
+            raise self.failureException(  # type: ignore[attr-defined]
+                REAL_AWS_IN_TEST.format(test=self.id(), details=details)  # type: ignore[attr-defined]
+            )
+
+    # -- clients --------------------------------------------------------------------
+
+    def _asynctestkitAwsTarget(self_or_cls: Any, what: str) -> tuple[_AwsClassState, AwsAccount]:
+        cls = self_or_cls if isinstance(self_or_cls, type) else type(self_or_cls)
+        state = cls._asynctestkitAwsState(what)
+        if isinstance(self_or_cls, type):
+            return state, state.account
+        account = getattr(self_or_cls, "_asynctestkitAwsAccount", None)
+        return state, account if account is not None else state.account
+
+    @_class_or_instance
+    async def aws_client(self_or_cls: Any, service_name: str, **kwargs: Any) -> Any:
+        """An aioboto3 client on the test server in the current account, open until the
+        test ends (or, called on the class in ``asyncSetUpClass``, until the class ends).
+        Keyword arguments go to ``Session.client`` and override the defaults."""
+        state, account = MotoMixin._asynctestkitAwsTarget(self_or_cls, "aws_client()")
+        _check_service(state.session.get_available_services(), service_name, "Service")
+        options = {
+            "region_name": state.region,
+            "endpoint_url": state.endpoint_url,
+            **account.client_kwargs(),
+            **kwargs,
+        }
+        context = state.session.client(service_name, **options)
+        return await _enter(self_or_cls, context)
+
+    @_class_or_instance
+    async def aws_resource(self_or_cls: Any, service_name: str, **kwargs: Any) -> Any:
+        """An aioboto3 resource (``dynamodb``, ``s3``, ``sqs``...), like aws_client()."""
+        state, account = MotoMixin._asynctestkitAwsTarget(self_or_cls, "aws_resource()")
+        _check_service(state.session.get_available_resources(), service_name, "Resource")
+        options = {
+            "region_name": state.region,
+            "endpoint_url": state.endpoint_url,
+            **account.client_kwargs(),
+            **kwargs,
+        }
+        context = state.session.resource(service_name, **options)
+        return await _enter(self_or_cls, context)
+
+    async def _asynctestkitAwsHelperClient(self_or_cls: Any, service_name: str) -> Any:
+        if isinstance(self_or_cls, type):
+            clients = self_or_cls._asynctestkitAwsState(service_name).clients
+        else:
+            clients = self_or_cls.__dict__.get("_asynctestkitAwsClients")
+            if clients is None:
+                type(self_or_cls)._asynctestkitAwsState(service_name)
+                clients = self_or_cls._asynctestkitAwsClients = {}
+        client = clients.get(service_name)
+        if client is None:
+            client = clients[service_name] = await self_or_cls.aws_client(service_name)
+        return client
+
+    # -- one-line resources ---------------------------------------------------------
+
+    @_class_or_instance
+    async def create_bucket(self_or_cls: Any, name: str | None = None) -> str:
+        """Create an S3 bucket (a unique name by default) and return its name."""
+        s3 = await MotoMixin._asynctestkitAwsHelperClient(self_or_cls, "s3")
+        name = name or _unique_name("asynctestkit")
+        kwargs: dict[str, Any] = {"Bucket": name}
+        region = s3.meta.region_name
+        if region != "us-east-1":
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        await s3.create_bucket(**kwargs)
+        return name
+
+    @_class_or_instance
+    async def create_queue(
+        self_or_cls: Any, name: str | None = None, *, fifo: bool = False, **attributes: str
+    ) -> str:
+        """Create an SQS queue and return its URL; ``fifo=True`` adds the ``.fifo`` suffix."""
+        sqs = await MotoMixin._asynctestkitAwsHelperClient(self_or_cls, "sqs")
+        name = name or _unique_name("asynctestkit")
+        if fifo:
+            attributes.setdefault("FifoQueue", "true")
+            if not name.endswith(".fifo"):
+                name += ".fifo"
+        response = await sqs.create_queue(QueueName=name, Attributes=attributes)
+        return str(response["QueueUrl"])
+
+    @_class_or_instance
+    async def create_topic(self_or_cls: Any, name: str | None = None) -> str:
+        """Create an SNS topic and return its ARN."""
+        sns = await MotoMixin._asynctestkitAwsHelperClient(self_or_cls, "sns")
+        response = await sns.create_topic(Name=name or _unique_name("asynctestkit"))
+        return str(response["TopicArn"])
+
+    @_class_or_instance
+    async def create_table(
+        self_or_cls: Any,
+        name: str | None = None,
+        *,
+        hash_key: str = "pk",
+        range_key: str | None = None,
+    ) -> str:
+        """Create an on-demand DynamoDB table with string keys and return its name."""
+        dynamodb = await MotoMixin._asynctestkitAwsHelperClient(self_or_cls, "dynamodb")
+        name = name or _unique_name("asynctestkit")
+        keys = [(hash_key, "HASH")] + ([(range_key, "RANGE")] if range_key else [])
+        await dynamodb.create_table(
+            TableName=name,
+            KeySchema=[{"AttributeName": key, "KeyType": kind} for key, kind in keys],
+            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"} for key, _ in keys],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        return name
+
+    # -- assertions -----------------------------------------------------------------
+
+    async def receive_sqs_messages(
+        self, queue_url: str, count: int = 1, timeout: float = 5.0
+    ) -> list[dict[str, Any]]:
+        """Receive ``count`` messages within ``timeout`` seconds, delete and return them.
+
+        Fails the test with the bodies seen if fewer arrive in time.
+        """
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise ValueError(f"receive_sqs_messages() count={count!r}: must be an int >= 1")
+        sqs = await MotoMixin._asynctestkitAwsHelperClient(self, "sqs")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        messages: list[dict[str, Any]] = []
+        while True:
+            response = await sqs.receive_message(
+                QueueUrl=queue_url,
+                MaxNumberOfMessages=min(10, count - len(messages)),
+                MessageAttributeNames=["All"],
+                AttributeNames=["All"],
+            )
+            batch = response.get("Messages", [])
+            if batch:
+                await sqs.delete_message_batch(
+                    QueueUrl=queue_url,
+                    Entries=[
+                        {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]}
+                        for index, message in enumerate(batch)
+                    ],
+                )
+                messages.extend(batch)
+            if len(messages) >= count:
+                return messages
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                bodies = [message.get("Body") for message in messages]
+                raise self.failureException(  # type: ignore[attr-defined]
+                    TOO_FEW_MESSAGES.format(
+                        got=len(messages),
+                        count=count,
+                        queue=queue_url,
+                        timeout=timeout,
+                        bodies=bodies,
+                    )
+                )
+            await asyncio.sleep(min(0.05, remaining))
+
+    async def assertS3ObjectExists(self, bucket: str, key: str, msg: Any = None) -> dict[str, Any]:
+        """Fail unless ``s3://bucket/key`` exists; return its ``head_object`` response."""
+        s3 = await MotoMixin._asynctestkitAwsHelperClient(self, "s3")
+        try:
+            head: dict[str, Any] = await s3.head_object(Bucket=bucket, Key=key)
+            return head
+        except s3.exceptions.ClientError as exc:
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if status not in (403, 404):
+                raise
+        hint = ""
+        try:
+            listing = await s3.list_objects_v2(Bucket=bucket, MaxKeys=1000)
+        except s3.exceptions.NoSuchBucket:
+            hint = f" The bucket {bucket!r} does not exist."
+        else:
+            keys = [item["Key"] for item in listing.get("Contents", [])]
+            hint = _did_you_mean(key, keys) or f" The bucket holds {len(keys)} key(s)."
+        standard = MISSING_OBJECT.format(
+            bucket=bucket, key=key, account=self.aws_account_id, hint=hint
+        )
+        raise self.failureException(self._formatMessage(msg, standard))  # type: ignore[attr-defined]
+
+
+async def _known_regions(session: Any) -> list[str]:
+    regions: list[str] = []
+    for partition in session.get_available_partitions():
+        regions.extend(await session.get_available_regions("s3", partition_name=partition))
+    return regions
+
+
+def _check_service(available: list[str], name: object, what: str) -> None:
+    if name in available:
+        return
+    # Service names are short ("s3", "sqs"): one wrong character is already a 0.5 ratio.
+    hint = _did_you_mean(name, available, cutoff=0.5)
+    if not hint and isinstance(name, str):
+        close = [service for service in available if re.sub(r"\W", "", name) in service]
+        hint = (" Did you mean " + " or ".join(map(repr, close[:3])) + "?") if close else ""
+    raise ValueError(UNKNOWN_SERVICE.format(what=what, name=name, hint=hint))
+
+
+async def _enter(self_or_cls: Any, context: Any) -> Any:
+    if isinstance(self_or_cls, type):
+        return await self_or_cls.enterAsyncClassContext(context)
+    return await self_or_cls.enterAsyncContext(context)
+
+
+class AwsTestCase(MotoMixin, AsyncTestCase):
+    """An ``AsyncTestCase`` with AWS on a moto server and a fresh account per test.
+
+    Example::
+
+        class UploadTests(AwsTestCase):
+            async def test_upload(self):
+                bucket = await self.create_bucket()
+                await upload_invoice(bucket, "o1")       # the app's own aioboto3 code
+                await self.assertS3ObjectExists(bucket, "invoices/o1.pdf")
+    """
