@@ -261,7 +261,7 @@ class FakeClient:
     def _asynctestkitQueue(self) -> Any:
         return self._asynctestkitStubber._queue
 
-    async def _asynctestkitAnswer(self, name: str, **params: Any) -> Any:
+    async def _asynctestkitAnswer(self, name: str, /, **params: Any) -> Any:
         from botocore.exceptions import StubAssertionError
 
         spec = self._asynctestkitSpec
