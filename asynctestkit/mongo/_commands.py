@@ -513,6 +513,16 @@ def _sort_list(sort: Any) -> list[tuple[str, Any]] | None:
     return out
 
 
+def _check_collation(collation: Any) -> None:
+    """The engine ignores collations, so only the binary ("simple") one is accepted."""
+    if collation is None or collation == {}:
+        return
+    if not isinstance(collation, dict) or "locale" not in collation:
+        raise CommandError(40414, "BSON field 'collation.locale' is missing but a required field")
+    if collation["locale"] != "simple":
+        raise not_implemented(f"Collation with locale {collation['locale']!r}")
+
+
 def _check_hint(ctx: Context, coll: str, hint: Any) -> None:
     """A hint must name an existing index; it never changes results, so nothing else to do."""
     if hint is None or hint == {} or hint == "":
@@ -1099,9 +1109,6 @@ def _statements(body: dict[str, Any], command: str, field_name: str) -> list[Any
 def _check_document(doc: Any) -> None:
     if not isinstance(doc, dict):
         raise CommandError(14, "documents must be objects")
-    for key in doc:
-        if key.startswith("$"):
-            raise CommandError(52, f"Document can't have $ prefixed field names: {key}")
     if isinstance(doc.get("_id"), list):
         raise CommandError(53, "The '_id' value cannot be of type array")
 
@@ -1212,6 +1219,7 @@ def _update_one_statement(
     if statement.get("c") or let:
         raise not_implemented("Update with 'let' variables")
     _check_hint(ctx, name, statement.get("hint"))
+    _check_collation(statement.get("collation"))
     query = _prepare_filter(ctx, name, query)
     collection = ctx.collection(name)
     if _is_replacement(update):
@@ -1223,7 +1231,6 @@ def _update_one_statement(
             update,
             upsert=bool(statement.get("upsert", False)),
             multi=multi,
-            collation=statement.get("collation"),
             array_filters=statement.get("arrayFilters"),
             sort=_sort_list(statement.get("sort")),
             validate=validate,
@@ -1289,10 +1296,9 @@ def _delete(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, A
                         40414, "BSON field 'delete.deletes.q' is missing but a required field"
                     )
                 _check_hint(ctx, name, statement.get("hint"))
+                _check_collation(statement.get("collation"))
                 query = _prepare_filter(ctx, name, query)
-                result = collection._delete(
-                    query, collation=statement.get("collation"), multi=limit == 0
-                )
+                result = collection._delete(query, multi=limit == 0)
                 n += result["n"]
             except Exception as exc:
                 errors.append(_translate(exc, ctx, name).write_error(index))
@@ -1348,11 +1354,12 @@ def _find_and_modify(backend: Backend, ctx: Context, body: dict[str, Any]) -> di
         _check_update(update)
     backend.will_write(ctx, name)
     _check_hint(ctx, name, body.get("hint"))
+    _check_collation(body.get("collation"))
     collection = ctx.collection(name)
     sort = _sort_list(body.get("sort"))
     try:
         query = _prepare_filter(ctx, name, query)
-        found = collection.find(query, sort=sort, limit=1, collation=body.get("collation"))
+        found = collection.find(query, sort=sort, limit=1)
         old = next(iter(found), None)
         last_error: dict[str, Any]
         if remove:
@@ -1442,6 +1449,7 @@ def _find(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, Any
             raise not_implemented(f"find with '{option}'")
     if body.get("let"):
         raise not_implemented("find with 'let' variables")
+    _check_collation(body.get("collation"))
     ns = ctx.ns(name)
     if name in views(ctx.db_store()):
         pipeline: list[dict[str, Any]] = [{"$match": query}] if query else []
@@ -1466,7 +1474,6 @@ def _find(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, Any
                     skip=skip,
                     limit=limit,
                     sort=sort,
-                    collation=body.get("collation"),
                 )
             )
         except Exception as exc:
@@ -1540,8 +1547,7 @@ def _aggregate(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str
         )
     if body.get("let"):
         raise not_implemented("aggregate with 'let' variables")
-    if body.get("collation"):
-        raise not_implemented("aggregate with a collation")
+    _check_collation(body.get("collation"))
     batch_size = _int_field(cursor_opts, "aggregate.cursor", "batchSize", None)
     if target == 1:
         if pipeline and next(iter(pipeline[0])) == "$documents":
@@ -1578,6 +1584,7 @@ def _aggregate(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str
 def _count(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     name = _coll_name(ctx, body, "count")
     query = _doc_field(body, "count", "query") or {}
+    _check_collation(body.get("collation"))
     skip = _int_field(body, "count", "skip", 0) or 0
     limit = body.get("limit", 0) or 0
     limit = abs(int(limit))
@@ -1591,7 +1598,7 @@ def _count(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, An
         _check_hint(ctx, name, body.get("hint"))
         query = _prepare_filter(ctx, name, query)
         try:
-            n = len(list(ctx.collection(name).find(query, collation=body.get("collation"))))
+            n = len(list(ctx.collection(name).find(query)))
         except Exception as exc:
             raise _translate(exc, ctx, name) from exc
     n = max(n - skip, 0)
@@ -1607,6 +1614,7 @@ def _distinct(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str,
     if not isinstance(key, str):
         raise CommandError(40414, "BSON field 'distinct.key' is missing but a required field")
     query = _doc_field(body, "distinct", "query") or {}
+    _check_collation(body.get("collation"))
     if name in views(ctx.db_store()):
         pipeline: list[dict[str, Any]] = [{"$match": query}] if query else []
         source, full = _resolve_view(ctx, name, pipeline)
@@ -1614,7 +1622,7 @@ def _distinct(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str,
         return {"values": values, "ok": 1.0}
     query = _prepare_filter(ctx, name, query)
     try:
-        docs = list(ctx.collection(name).find(query, collation=body.get("collation")))
+        docs = list(ctx.collection(name).find(query))
     except Exception as exc:
         raise _translate(exc, ctx, name) from exc
     return {"values": _distinct_values(docs, key), "ok": 1.0}
@@ -1674,6 +1682,7 @@ def _normalise_index(spec: Any) -> dict[str, Any]:
             9,
             "Error in specification { key: ... } :: caused by :: The 'name' field is a required property of an index specification",
         )
+    _check_collation(spec.get("collation"))
     for option in spec:
         if option not in ("key", "name", "v", "ns", *_INDEX_OPTIONS):
             raise CommandError(

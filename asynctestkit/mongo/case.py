@@ -1,0 +1,333 @@
+"""MongoTestCase: a database per class, isolation per test, Beanie and motor.
+
+The isolation ladder:
+
+- per process: the embedded server (when ``MONGODB_URI`` is unset);
+- per class: the client, the database (created and dropped by us), ``init_beanie``,
+  and the data of ``asyncSetUpTestData``;
+- per test (``mongo_isolation = "test"``): every collection is emptied and the class data
+  put back before the test; indexes stay.
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import os
+import re
+import sys
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from asynctestkit._extras import require
+from asynctestkit.case import AsyncTestCase
+
+__all__ = ["MongoMixin", "MongoTestCase"]
+
+DRIVERS = ("pymongo", "motor")
+ISOLATION_LEVELS = ("test", "class")
+SERVER_SELECTION_TIMEOUT_S = 3.0
+KEEP_ENV = "ASYNCTESTKIT_KEEP_DATABASES"
+URI_ENV = "MONGODB_URI"
+
+BAD_CHOICE = (
+    "{cls}.{name} = {value!r} is not valid; valid values: {choices}. Fix the class attribute."
+)
+BAD_PREFIX = (
+    "{cls}.mongo_database_prefix = {value!r} is not valid: it must be a non-empty string of "
+    "letters, digits, '_' or '-' (at most 20 characters), so that the databases the toolkit "
+    "creates and drops can never be yours. Use the default 'test' or e.g. 'myapp_test'."
+)
+BAD_MODEL = (
+    "{cls}.document_models[{index}] = {value!r} is not a Beanie document model: each entry "
+    "must be a subclass of beanie.Document (or View / UnionDoc), or the dotted path of one, "
+    "e.g. 'myapp.models.Order'."
+)
+UNREACHABLE = (
+    "{cls}: no MongoDB answered at {uri} (from {source}) within {timeout:g} s: {reason}. "
+    "Start that server or fix {source}; or unset {source} to use the embedded server "
+    "(nothing to install)."
+)
+AUTH_FAILED = (
+    "{cls}: MongoDB at {uri} (from {source}) refused the credentials: {reason}. "
+    "Fix the user name or password in {source}."
+)
+MOTOR_WITH_BEANIE = (
+    "{cls} sets mongo_driver = 'motor' and document_models, but Beanie {version} needs "
+    "PyMongo's async client (Beanie >= 2.1 fails with motor). Remove mongo_driver (the "
+    "default is 'pymongo') or pin beanie<2.1."
+)
+NOT_OURS = (
+    "Refusing to drop or empty database {name!r}: asynctestkit only ever drops databases it "
+    "created in this process."
+)
+KEPT = "asynctestkit: kept database {name!r} on {uri} ({env}=1)"
+
+# A per-process token in every database name: classes, processes, xdist/unittest-parallel
+# workers and CI machines sharing one cluster never collide.
+_PROCESS_TOKEN = uuid.uuid4().hex[:8]
+_counter = itertools.count(1)
+_created: set[str] = set()
+_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+_PREFIX_OK = re.compile(r"[A-Za-z0-9_-]{1,20}")
+_CREDENTIALS = re.compile(r"(?<=://)([^:@/]*):([^@/]*)@")
+_SECRET_PARAM = re.compile(r"(?i)((?:password|secret|token)[^=&]*=)[^&]*")
+_MAX_DB_NAME = 63
+
+
+def redact_uri(uri: str) -> str:
+    """``uri`` with the password and secret-looking query parameters replaced by ***."""
+    return _SECRET_PARAM.sub(r"\1***", _CREDENTIALS.sub(r"\1:***@", uri))
+
+
+def database_name(prefix: str, cls: type) -> str:
+    """``<prefix>_<Class>_<process token>_<n>``, within MongoDB's limits."""
+    suffix = f"_{_PROCESS_TOKEN}_{next(_counter)}"
+    room = _MAX_DB_NAME - len(prefix) - len(suffix) - 1
+    return f"{prefix}_{_NAME_UNSAFE.sub('_', cls.__name__)[:room]}{suffix}"
+
+
+def _check_choice(cls: type, name: str, choices: Sequence[str]) -> str:
+    value = getattr(cls, name)
+    if value not in choices:
+        listed = ", ".join(repr(c) for c in choices)
+        raise ValueError(
+            BAD_CHOICE.format(cls=cls.__qualname__, name=name, value=value, choices=listed)
+        )
+    return str(value)
+
+
+def _resolve_models(cls: type) -> list[type]:
+    models = cls.document_models  # type: ignore[attr-defined]
+    if isinstance(models, (str, type)) or not isinstance(models, Sequence):
+        raise TypeError(
+            f"{cls.__qualname__}.document_models = {models!r} is not valid: it must be a list "
+            f"of Beanie document classes or dotted paths, e.g. [Order, 'myapp.models.User']."
+        )
+    if not models:
+        return []
+    beanie = require("beanie", "beanie", f"{cls.__qualname__}.document_models")
+    bases = tuple(getattr(beanie, name) for name in ("Document", "View", "UnionDoc"))
+    resolved = []
+    for index, entry in enumerate(models):
+        model = entry
+        if isinstance(entry, str):
+            module_name, _, attr = entry.rpartition(".")
+            try:
+                model = getattr(importlib.import_module(module_name), attr)
+            except (ImportError, AttributeError, ValueError) as exc:
+                raise ValueError(
+                    BAD_MODEL.format(cls=cls.__qualname__, index=index, value=entry) + f" ({exc})"
+                ) from exc
+        if not (isinstance(model, type) and issubclass(model, bases)):
+            raise TypeError(BAD_MODEL.format(cls=cls.__qualname__, index=index, value=entry))
+        resolved.append(model)
+    return resolved
+
+
+def _make_client(driver: str, uri: str, feature: str) -> Any:
+    options = {"serverSelectionTimeoutMS": int(SERVER_SELECTION_TIMEOUT_S * 1000)}
+    if driver == "motor":
+        motor = require("motor.motor_asyncio", "motor", feature)
+        return motor.AsyncIOMotorClient(uri, **options)
+    pymongo = require("pymongo", "mongo", feature)
+    return pymongo.AsyncMongoClient(uri, **options)
+
+
+async def _close_client(client: Any) -> None:
+    result = client.close()
+    if result is not None:  # PyMongo's async client: a coroutine; motor: None
+        await result
+
+
+async def _drop_database(client: Any, name: str, uri: str) -> None:
+    if name not in _created:
+        raise RuntimeError(NOT_OURS.format(name=name))
+    if os.environ.get(KEEP_ENV, "") not in ("", "0"):
+        print(KEPT.format(name=name, uri=redact_uri(uri), env=KEEP_ENV), file=sys.stderr)
+        return
+    await client.drop_database(name)
+    _created.discard(name)
+
+
+class MongoMixin:
+    """A database per class on ``MONGODB_URI`` or the embedded server; see MongoTestCase."""
+
+    #: MongoDB to use; None reads ``MONGODB_URI``, else the embedded server.
+    mongo_uri: ClassVar[str | None] = None
+    #: ``"pymongo"`` (``AsyncMongoClient``) or ``"motor"`` (``AsyncIOMotorClient``).
+    mongo_driver: ClassVar[str] = "pymongo"
+    #: First part of the name of each database the toolkit creates.
+    mongo_database_prefix: ClassVar[str] = "test"
+    #: ``"test"``: every test starts from the class data; ``"class"``: data lives on.
+    mongo_isolation: ClassVar[str] = "test"
+    #: Beanie document classes (or dotted paths) for ``init_beanie``, once per class.
+    document_models: ClassVar[Sequence[type | str]] = ()
+
+    #: The class's client and database, set when the class starts.
+    mongo_client: ClassVar[Any]
+    db: ClassVar[Any]
+
+    _asynctestkitMongoSnapshot: ClassVar[dict[str, list[Any]] | None]
+    _asynctestkitMongoIsolation: ClassVar[str]
+
+    @classmethod
+    async def asyncSetUpTestData(cls) -> None:
+        """Create class-level data once; each test starts from it (``mongo_isolation="test"``)."""
+
+    @classmethod
+    async def _asynctestkitSetUpClass(cls) -> None:
+        await super()._asynctestkitSetUpClass()  # type: ignore[misc]
+        name = cls.__qualname__
+        driver = _check_choice(cls, "mongo_driver", DRIVERS)
+        isolation = _check_choice(cls, "mongo_isolation", ISOLATION_LEVELS)
+        prefix = cls.mongo_database_prefix
+        if not isinstance(prefix, str) or not _PREFIX_OK.fullmatch(prefix):
+            raise ValueError(BAD_PREFIX.format(cls=name, value=prefix))
+        models = _resolve_models(cls)
+        if models and driver == "motor":
+            beanie = sys.modules["beanie"]
+            raise TypeError(MOTOR_WITH_BEANIE.format(cls=name, version=beanie.__version__))
+
+        uri, source = cls._asynctestkitMongoLocation()
+        client = _make_client(driver, uri, f"{name} (mongo_driver={driver!r})")
+        cls.addAsyncClassCleanup(_close_client, client)  # type: ignore[attr-defined]
+        await cls._asynctestkitMongoPing(client, uri, source)
+        cls.mongo_client = client
+
+        db_name = database_name(prefix, cls)
+        _created.add(db_name)
+        cls.addAsyncClassCleanup(_drop_database, client, db_name, uri)  # type: ignore[attr-defined]
+        cls.db = client[db_name]
+        cls._asynctestkitMongoSnapshot = None
+        if models:
+            beanie = sys.modules["beanie"]
+            await beanie.init_beanie(database=cls.db, document_models=models)
+        cls._asynctestkitMongoIsolation = isolation
+
+    @classmethod
+    def _asynctestkitMongoLocation(cls) -> tuple[str, str]:
+        """The URI to use and where it came from; starts the embedded server if needed."""
+        env_uri = os.environ.get(URI_ENV, "").strip()
+        if env_uri:
+            return env_uri, URI_ENV
+        if cls.mongo_uri:
+            return cls.mongo_uri, f"{cls.__qualname__}.mongo_uri"
+        from asynctestkit.mongo import acquire_shared_server, release_shared_server
+
+        server = acquire_shared_server()
+        cls.addClassCleanup(release_shared_server)  # type: ignore[attr-defined]
+        return server.uri, "the embedded server"
+
+    @classmethod
+    async def _asynctestkitMongoPing(cls, client: Any, uri: str, source: str) -> None:
+        errors = require("pymongo.errors", "mongo", cls.__qualname__)
+        try:
+            await client.admin.command("ping")
+        except errors.OperationFailure as exc:
+            if exc.code not in (18, 13):  # AuthenticationFailed, Unauthorized
+                raise
+            message = AUTH_FAILED.format(
+                cls=cls.__qualname__, uri=redact_uri(uri), source=source, reason=exc.details
+            )
+            raise ConnectionError(redact_uri(message)) from None
+        except errors.PyMongoError as exc:
+            message = UNREACHABLE.format(
+                cls=cls.__qualname__,
+                uri=redact_uri(uri),
+                source=source,
+                timeout=SERVER_SELECTION_TIMEOUT_S,
+                reason=str(exc).split(", Timeout:")[0],
+            )
+            raise ConnectionError(redact_uri(message)) from None
+
+    @classmethod
+    async def _asynctestkitAfterSetUpClass(cls) -> None:
+        await super()._asynctestkitAfterSetUpClass()  # type: ignore[misc]
+        await cls.asyncSetUpTestData()
+        if cls._asynctestkitMongoIsolation == "test":
+            cls._asynctestkitMongoSnapshot = await _snapshot(cls.db)
+
+    async def _asynctestkitSetUp(self) -> None:
+        await super()._asynctestkitSetUp()  # type: ignore[misc]
+        snapshot = type(self)._asynctestkitMongoSnapshot
+        if snapshot is not None:
+            await _restore(self.db, snapshot)
+
+    # -- helpers --------------------------------------------------------------------
+
+    def _asynctestkitCollection(self, collection_or_model: Any) -> Any:
+        if isinstance(collection_or_model, str):
+            return self.db[collection_or_model]
+        getter = getattr(collection_or_model, "get_pymongo_collection", None) or getattr(
+            collection_or_model, "get_motor_collection", None
+        )
+        return getter() if getter is not None else collection_or_model
+
+    async def assertDocumentCount(
+        self, collection_or_model: Any, count: int, filter: Mapping[str, Any] | None = None
+    ) -> None:
+        """Assert how many documents match ``filter`` in a collection, name or Beanie model."""
+        collection = self._asynctestkitCollection(collection_or_model)
+        actual = await collection.count_documents(dict(filter or {}))
+        if actual != count:
+            raise self.failureException(  # type: ignore[attr-defined]
+                f"{collection.name} has {actual} document(s) matching {dict(filter or {})!r}, "
+                f"expected {count}"
+            )
+
+    async def assertDocumentExists(
+        self, collection_or_model: Any, filter: Mapping[str, Any] | None = None
+    ) -> Any:
+        """Assert a document matches ``filter``; return it."""
+        collection = self._asynctestkitCollection(collection_or_model)
+        document = await collection.find_one(dict(filter or {}))
+        if document is None:
+            raise self.failureException(  # type: ignore[attr-defined]
+                f"no document in {collection.name} matches {dict(filter or {})!r}"
+            )
+        return document
+
+
+async def _snapshot(db: Any) -> dict[str, list[Any]]:
+    bson = require("bson.raw_bson", "mongo", "mongo_isolation = 'test'")
+    snapshot: dict[str, list[Any]] = {}
+    for name in await db.list_collection_names(filter={"type": "collection"}):
+        raw = db.get_collection(name).with_options(
+            codec_options=db.codec_options.with_options(document_class=bson.RawBSONDocument)
+        )
+        snapshot[name] = [doc async for doc in raw.find({})]
+    return snapshot
+
+
+async def _restore(db: Any, snapshot: dict[str, list[Any]]) -> None:
+    if db.name not in _created:
+        raise RuntimeError(NOT_OURS.format(name=db.name))
+    for name in await db.list_collection_names(filter={"type": "collection"}):
+        if name.startswith("system."):
+            continue
+        collection = db.get_collection(name)
+        await collection.delete_many({})
+        documents = snapshot.get(name)
+        if documents:
+            await collection.insert_many(documents)
+
+
+class MongoTestCase(MongoMixin, AsyncTestCase):
+    """An AsyncTestCase with a MongoDB database of its own.
+
+    Example::
+
+        class OrderTests(MongoTestCase):
+            document_models = [Order]
+
+            @classmethod
+            async def asyncSetUpTestData(cls):
+                await Order(number="o1", status="new").insert()
+
+            async def test_pay(self):
+                order = await Order.find_one(Order.number == "o1")
+                await order.set({Order.status: "paid"})
+                await self.assertDocumentCount(Order, 1, {"status": "paid"})
+    """
