@@ -75,7 +75,9 @@ class AutospecTests(unittest.TestCase):
 class StubberVocabularyTests(unittest.IsolatedAsyncioTestCase):
     async def test_queued_response_is_returned_and_recorded(self):
         sqs = fake_client("sqs")
-        sqs.add_response("send_message", {"MessageId": "m1"}, {"QueueUrl": "u", "MessageBody": "hi"})
+        sqs.add_response(
+            "send_message", {"MessageId": "m1"}, {"QueueUrl": "u", "MessageBody": "hi"}
+        )
         response = await sqs.send_message(QueueUrl="u", MessageBody="hi")
         self.assertEqual(response["MessageId"], "m1")
         self.assertEqual(response["ResponseMetadata"]["HTTPStatusCode"], 200)
@@ -101,7 +103,9 @@ class StubberVocabularyTests(unittest.IsolatedAsyncioTestCase):
         with self.assertRaises(s3.exceptions.NoSuchKey) as caught:
             await s3.get_object(Bucket="b", Key="k")
         self.assertIsInstance(caught.exception, ClientError)
-        self.assertEqual(caught.exception.response["Error"], {"Code": "NoSuchKey", "Message": "gone"})
+        self.assertEqual(
+            caught.exception.response["Error"], {"Code": "NoSuchKey", "Message": "gone"}
+        )
         self.assertEqual(caught.exception.response["ResponseMetadata"]["HTTPStatusCode"], 404)
         self.assertEqual(caught.exception.operation_name, "GetObject")
 
@@ -190,7 +194,9 @@ class ValidationTests(unittest.IsolatedAsyncioTestCase):
 
     async def test_positional_arguments_are_refused_like_aiobotocore(self):
         sqs = fake_client("sqs")
-        with self.assertRaisesRegex(TypeError, r"^send_message\(\) only accepts keyword arguments\.$"):
+        with self.assertRaisesRegex(
+            TypeError, r"^send_message\(\) only accepts keyword arguments\.$"
+        ):
             await sqs.send_message("u", "m")
 
     async def test_botocore_parameter_handlers_run(self):
@@ -208,9 +214,13 @@ class ProgrammingTests(unittest.IsolatedAsyncioTestCase):
         sqs = fake_client("sqs")
         sqs.add_response("send_message", {"MessageId": "queued"})
         sqs.send_message.side_effect = [{"MessageId": "effect"}]
-        self.assertEqual((await sqs.send_message(QueueUrl="u", MessageBody="m"))["MessageId"], "effect")
+        self.assertEqual(
+            (await sqs.send_message(QueueUrl="u", MessageBody="m"))["MessageId"], "effect"
+        )
         sqs.send_message.side_effect = None
-        self.assertEqual((await sqs.send_message(QueueUrl="u", MessageBody="m"))["MessageId"], "queued")
+        self.assertEqual(
+            (await sqs.send_message(QueueUrl="u", MessageBody="m"))["MessageId"], "queued"
+        )
 
     async def test_side_effect_exception(self):
         sqs = fake_client("sqs")
@@ -243,7 +253,16 @@ class ProgrammingTests(unittest.IsolatedAsyncioTestCase):
     def test_minimal_responses_validate_for_every_operation(self):
         from asynctestkit.fakes._responses import minimal_response
 
-        for service in ("s3", "sqs", "sns", "dynamodb", "lambda", "stepfunctions", "ec2", "translate"):
+        for service in (
+            "s3",
+            "sqs",
+            "sns",
+            "dynamodb",
+            "lambda",
+            "stepfunctions",
+            "ec2",
+            "translate",
+        ):
             model = get_session().get_service_model(service)
             for name in model.operation_names:
                 operation = model.operation_model(name)
@@ -263,12 +282,16 @@ class StreamingBodyTests(unittest.IsolatedAsyncioTestCase):
         s3.add_response("get_object", {"Body": "héllo\nworld\n", "ContentLength": 13})
         body = (await s3.get_object(Bucket="b", Key="k"))["Body"]
         self.assertEqual(await body.read(2), b"h\xc3")
-        self.assertEqual([chunk async for chunk in body.iter_chunks(4)], [b"\xa9llo", b"\nwor", b"ld\n"])
+        self.assertEqual(
+            [chunk async for chunk in body.iter_chunks(4)], [b"\xa9llo", b"\nwor", b"ld\n"]
+        )
         self.assertEqual(await body.read(), b"")
 
         s3.add_response("get_object", {"Body": b"a\nb\r\nc"})
         async with (await s3.get_object(Bucket="b", Key="k"))["Body"] as body:
-            self.assertEqual([line async for line in body.iter_lines(chunk_size=2)], [b"a", b"b", b"c"])
+            self.assertEqual(
+                [line async for line in body.iter_lines(chunk_size=2)], [b"a", b"b", b"c"]
+            )
 
     async def test_lambda_payload_is_streamed_too(self):
         awslambda = fake_client("lambda")
@@ -337,11 +360,15 @@ class WaiterTests(unittest.IsolatedAsyncioTestCase):
         for _ in range(2):
             sqs.add_response("describe_table", {"Table": {"TableStatus": "CREATING"}})
         with self.assertRaises(WaiterError):
-            await sqs.get_waiter("table_exists").wait(TableName="t", WaiterConfig={"MaxAttempts": 2})
+            await sqs.get_waiter("table_exists").wait(
+                TableName="t", WaiterConfig={"MaxAttempts": 2}
+            )
 
     async def test_unknown_waiter_and_bad_parameters(self):
         s3 = fake_client("s3")
-        with self.assertRaisesRegex(ValueError, "Waiter does not exist: bucket_exist. Did you mean: bucket_exists"):
+        with self.assertRaisesRegex(
+            ValueError, "Waiter does not exist: bucket_exist. Did you mean: bucket_exists"
+        ):
             s3.get_waiter("bucket_exist")
         with self.assertRaises(ParamValidationError):
             await s3.get_waiter("bucket_exists").wait(Bukket="b")
@@ -355,7 +382,9 @@ class MiscTests(unittest.IsolatedAsyncioTestCase):
 
     async def test_generate_presigned_url_validates_like_botocore(self):
         s3 = fake_client("s3")
-        url = await s3.generate_presigned_url("get_object", Params={"Bucket": "b", "Key": "a b"}, ExpiresIn=60)
+        url = await s3.generate_presigned_url(
+            "get_object", Params={"Bucket": "b", "Key": "a b"}, ExpiresIn=60
+        )
         self.assertTrue(url.startswith("https://s3.us-east-1.amazonaws.com/b/a%20b?"), url)
         self.assertIn("X-Amz-Expires=60", url)
         with self.assertRaises(UnknownClientMethodError):

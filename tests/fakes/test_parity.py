@@ -20,7 +20,11 @@ def valid_response(service, operation):
     api_name = meta.method_to_api_mapping[operation]
     response = minimal_response(meta.service_model.operation_model(api_name))
     del response["ResponseMetadata"]
-    return {key: b"" if isinstance(value, FakeStreamingBody) else value for key, value in response.items()}
+    return {
+        key: b"" if isinstance(value, FakeStreamingBody) else value
+        for key, value in response.items()
+    }
+
 
 # (service, operation, parameters): each is rejected before anything would be sent.
 BAD_CALLS = [

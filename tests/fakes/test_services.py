@@ -46,7 +46,9 @@ async def publish_with_retry(sns, topic, message, attempts=3):
 class S3Tests(unittest.IsolatedAsyncioTestCase):
     async def test_config_read_and_missing_config(self):
         s3 = fake_client("s3")
-        s3.add_response("get_object", {"Body": b'{"debug": true}'}, {"Bucket": "cfg", "Key": "app.json"})
+        s3.add_response(
+            "get_object", {"Body": b'{"debug": true}'}, {"Bucket": "cfg", "Key": "app.json"}
+        )
         s3.add_client_error("get_object", "NoSuchKey", "The specified key does not exist.", 404)
         self.assertEqual(await read_config(s3, "cfg", "app.json"), {"debug": True})
         self.assertEqual(await read_config(s3, "cfg", "app.json"), {})
@@ -56,7 +58,9 @@ class S3Tests(unittest.IsolatedAsyncioTestCase):
         s3 = fake_client("s3")
         s3.add_response("put_object", {"ETag": '"abc"'})
         await s3.put_object(Bucket="b", Key="k", Body=b"data", ContentType="text/plain")
-        with self.assertRaisesRegex(ParamValidationError, "Invalid type for parameter ContentLength"):
+        with self.assertRaisesRegex(
+            ParamValidationError, "Invalid type for parameter ContentLength"
+        ):
             await s3.put_object(Bucket="b", Key="k", Body=b"data", ContentLength="4")
 
 
@@ -66,7 +70,12 @@ class SqsTests(unittest.IsolatedAsyncioTestCase):
         url = "https://sqs.us-east-1.amazonaws.com/123456789012/jobs"
         sqs.add_response(
             "receive_message",
-            {"Messages": [{"Body": "a", "ReceiptHandle": "r1"}, {"Body": "b", "ReceiptHandle": "r2"}]},
+            {
+                "Messages": [
+                    {"Body": "a", "ReceiptHandle": "r1"},
+                    {"Body": "b", "ReceiptHandle": "r2"},
+                ]
+            },
         )
         sqs.add_response("receive_message", {})
         for handle in ("r1", "r2"):
@@ -112,7 +121,10 @@ class DynamoDbTests(unittest.IsolatedAsyncioTestCase):
         query["ExpressionAttributeValues"] = {":p": {"S": "c1"}}
         ddb.add_response(
             "query",
-            {"Items": [{"pk": {"S": "c1"}, "sk": {"S": "1"}}], "LastEvaluatedKey": {"sk": {"S": "1"}}},
+            {
+                "Items": [{"pk": {"S": "c1"}, "sk": {"S": "1"}}],
+                "LastEvaluatedKey": {"sk": {"S": "1"}},
+            },
             query,
         )
         ddb.add_response(
@@ -126,10 +138,14 @@ class DynamoDbTests(unittest.IsolatedAsyncioTestCase):
 
     async def test_conditional_write_failure(self):
         ddb = fake_client("dynamodb")
-        ddb.add_client_error("put_item", "ConditionalCheckFailedException", "The conditional request failed")
+        ddb.add_client_error(
+            "put_item", "ConditionalCheckFailedException", "The conditional request failed"
+        )
         with self.assertRaises(ddb.exceptions.ConditionalCheckFailedException):
             await ddb.put_item(
-                TableName="orders", Item={"pk": {"S": "1"}}, ConditionExpression="attribute_not_exists(pk)"
+                TableName="orders",
+                Item={"pk": {"S": "1"}},
+                ConditionExpression="attribute_not_exists(pk)",
             )
 
     async def test_python_values_are_refused_like_botocore(self):
@@ -143,7 +159,11 @@ class LambdaTests(unittest.IsolatedAsyncioTestCase):
         awslambda = fake_client("lambda")
         awslambda.add_response(
             "invoke",
-            {"StatusCode": 200, "FunctionError": "Unhandled", "Payload": b'{"errorMessage": "boom"}'},
+            {
+                "StatusCode": 200,
+                "FunctionError": "Unhandled",
+                "Payload": b'{"errorMessage": "boom"}',
+            },
             {"FunctionName": "resize", "Payload": b'{"w": 1}'},
         )
         response = await awslambda.invoke(FunctionName="resize", Payload=b'{"w": 1}')
@@ -168,8 +188,14 @@ class StepFunctionsTests(unittest.IsolatedAsyncioTestCase):
         event = {"timestamp": "2024-01-01T00:00:00Z", "type": "ExecutionStarted", "id": 1}
         sfn.add_response("get_execution_history", {"events": [event], "nextToken": "n"})
         sfn.add_response("get_execution_history", {"events": [{**event, "id": 2}]})
-        arn = (await sfn.start_execution(stateMachineArn="arn:sm", name="order-1", input="{}"))["executionArn"]
-        history = await sfn.get_paginator("get_execution_history").paginate(executionArn=arn).build_full_result()
+        arn = (await sfn.start_execution(stateMachineArn="arn:sm", name="order-1", input="{}"))[
+            "executionArn"
+        ]
+        history = (
+            await sfn.get_paginator("get_execution_history")
+            .paginate(executionArn=arn)
+            .build_full_result()
+        )
         self.assertEqual([e["id"] for e in history["events"]], [1, 2])
 
     async def test_execution_already_exists(self):
@@ -195,9 +221,13 @@ class TranslateTests(unittest.IsolatedAsyncioTestCase):
             {"Text": "hello", "SourceLanguageCode": "en", "TargetLanguageCode": "fr"},
         )
         translate.add_client_error("translate_text", "TextSizeLimitExceededException", "too long")
-        response = await translate.translate_text(Text="hello", SourceLanguageCode="en", TargetLanguageCode="fr")
+        response = await translate.translate_text(
+            Text="hello", SourceLanguageCode="en", TargetLanguageCode="fr"
+        )
         self.assertEqual(response["TranslatedText"], "bonjour")
         with self.assertRaises(translate.exceptions.TextSizeLimitExceededException):
-            await translate.translate_text(Text="x" * 10, SourceLanguageCode="en", TargetLanguageCode="fr")
+            await translate.translate_text(
+                Text="x" * 10, SourceLanguageCode="en", TargetLanguageCode="fr"
+            )
         with self.assertRaisesRegex(ParamValidationError, '"TargetLanguageCode"'):
             await translate.translate_text(Text="hello", SourceLanguageCode="en")
