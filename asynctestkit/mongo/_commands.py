@@ -930,7 +930,9 @@ def _drop_database(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict
         backend.wrote(ctx, name)
     for name in list(views(db_store)):
         backend.wrote(ctx, name)
-    backend.engine.store._databases.pop(ctx.db, None)
+    # Emptied in place: the engine's Database objects keep a reference to this store.
+    db_store._collections.clear()
+    views(db_store).clear()
     return {"ok": 1.0}
 
 

@@ -237,6 +237,7 @@ class EmbeddedMongoServer:
             return
         self._server = server
         self._port = int(server.sockets[0].getsockname()[1])
+        threading.current_thread().name = f"asynctestkit-mongo-{self.address}"
         self._ready.set()
         try:
             loop.run_forever()
