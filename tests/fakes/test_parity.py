@@ -71,15 +71,15 @@ class AioStubberParityTests(unittest.IsolatedAsyncioTestCase):
 
     async def real_client(self, service):
         if service not in self.real:
-            client = await self.enterAsyncContext(
-                self.session.create_client(
-                    service,
-                    region_name="us-east-1",
-                    aws_access_key_id="fake",
-                    aws_secret_access_key="fake",
-                    endpoint_url="http://127.0.0.1:9",
-                )
+            context = self.session.create_client(
+                service,
+                region_name="us-east-1",
+                aws_access_key_id="fake",
+                aws_secret_access_key="fake",
+                endpoint_url="http://127.0.0.1:9",
             )
+            client = await context.__aenter__()  # enterAsyncContext is 3.11+
+            self.addAsyncCleanup(context.__aexit__, None, None, None)
             self.real[service] = client
         return self.real[service]
 
