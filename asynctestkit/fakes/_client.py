@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from unittest.mock import AsyncMock, NonCallableMock
 
+from asynctestkit._extras import require
 from asynctestkit.fakes._mock import OperationMock, is_programmed, operation_mock
 from asynctestkit.fakes._models import ServiceSpec, did_you_mean, service_spec, validate_call
 from asynctestkit.fakes._responses import materialize, minimal_response
@@ -99,19 +100,25 @@ class FakeClient:
         spec: ServiceSpec | None = self.__dict__.get("_asynctestkitSpec")
         if spec is None or name.startswith("__"):
             raise AttributeError(name)
-        if name not in spec.py_to_api:
+        mock: OperationMock
+        if name in _TRANSFER_METHODS.get(spec.name, ()):
+            mock = _transfer_mock(self, name)
+        elif name not in spec.py_to_api:
             raise AttributeError(spec.unknown_operation(name))
-        mock = operation_mock(
-            f"{spec.name}.{name}",
-            functools.partial(self._asynctestkitCheck, name),
-            functools.partial(self._asynctestkitAnswer, name),
-        )
+        else:
+            mock = operation_mock(
+                f"{spec.name}.{name}",
+                functools.partial(self._asynctestkitCheck, name),
+                functools.partial(self._asynctestkitAnswer, name),
+            )
         self._asynctestkitRecorder.attach_mock(mock, name)
         self.__dict__[name] = mock
         return mock
 
     def __dir__(self) -> list[str]:
-        return sorted(set(super().__dir__()) | set(self._asynctestkitSpec.py_to_api))
+        spec = self._asynctestkitSpec
+        names = set(spec.py_to_api) | set(_TRANSFER_METHODS.get(spec.name, ()))
+        return sorted(set(super().__dir__()) | names)
 
     async def __aenter__(self) -> FakeClient:
         return self
@@ -343,6 +350,19 @@ class FakeWaiter:
         method = NormalizedOperationMethod(getattr(client, operation))
         waiter = AIOWaiter(self.name, self.config, method)
         await waiter.wait(WaiterConfig=waiter_config, **kwargs)
+
+
+# aioboto3 adds these to S3 clients; they are made of S3 operations, so aioboto3's own code
+# runs on the fake and the operations it calls are validated and answered as usual.
+_TRANSFER_METHODS = {
+    "s3": ("copy", "download_file", "download_fileobj", "upload_file", "upload_fileobj"),
+}
+
+
+def _transfer_mock(client: FakeClient, name: str) -> OperationMock:
+    inject = require("aioboto3.s3.inject", extra="aws", feature=f"FakeClient.{name}")
+    implementation = functools.partial(getattr(inject, name), client)
+    return OperationMock(name=f"s3.{name}", wraps=implementation)
 
 
 def _stubber(client: FakeClient) -> Stubber:

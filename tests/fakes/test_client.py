@@ -374,6 +374,28 @@ class WaiterTests(unittest.IsolatedAsyncioTestCase):
             await s3.get_waiter("bucket_exists").wait(Bukket="b")
 
 
+class TransferMethodTests(unittest.IsolatedAsyncioTestCase):
+    async def test_aioboto3_transfer_helpers_run_on_the_fake(self):
+        import io
+
+        s3 = fake_client("s3")
+        self.assertLessEqual({"upload_fileobj", "download_fileobj", "copy"}, set(dir(s3)))
+        s3.add_response(
+            "put_object", {"ETag": '"e"'}, {"Bucket": "b", "Key": "k", "Body": b"hello"}
+        )
+        await s3.upload_fileobj(io.BytesIO(b"hello"), "b", "k")
+        s3.upload_fileobj.assert_awaited_once()
+        s3.add_response("head_object", {"ContentLength": 5})
+        s3.add_response(
+            "get_object", {"Body": b"hello"}, {"Bucket": "b", "Key": "k", "Range": "bytes=0-4"}
+        )
+        target = io.BytesIO()
+        await s3.download_fileobj("b", "k", target)
+        self.assertEqual(target.getvalue(), b"hello")
+        s3.assert_no_pending_responses()
+        self.assertFalse(hasattr(fake_client("sqs"), "upload_fileobj"))
+
+
 class MiscTests(unittest.IsolatedAsyncioTestCase):
     async def test_async_with_yields_the_client(self):
         async with fake_client("s3") as s3:
