@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
 import os
 import re
@@ -1467,24 +1468,54 @@ def _find(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, Any
         docs = _run_aggregate(ctx, source, full)
     else:
         _check_hint(ctx, name, body.get("hint"))
-        query = _prepare_filter(ctx, name, query)
-        try:
-            docs = list(
-                ctx.collection(name).find(
-                    query,
-                    projection,
-                    skip=skip,
-                    limit=limit,
-                    sort=sort,
-                )
-            )
-        except Exception as exc:
-            raise _translate(exc, ctx, name) from exc
+        by_id = None if projection or skip else _find_by_id(ctx, name, query)
+        if by_id is not None:
+            docs = by_id
+        else:
+            docs = _find_docs(ctx, name, query, projection, skip, limit, sort)
     single = bool(body.get("singleBatch")) or (
         limit and batch_size is not None and batch_size >= limit
     )
     cursor = backend.cursors.open(ns, docs, batch_size, single_batch=bool(single), lsid=ctx.lsid)
     return {"cursor": cursor, "ok": 1.0}
+
+
+# _id types whose dict lookup matches exactly what MongoDB's equality matches (bool is
+# excluded: True == 1 in Python, not in MongoDB).
+_ID_FAST_TYPES = (str, int, bson.Int64, ObjectId)
+
+
+def _find_by_id(ctx: Context, name: str, query: dict[str, Any]) -> list[Any] | None:
+    """``{_id: value}`` is a key lookup; the engine would scan every document."""
+    if len(query) != 1 or "_id" not in query:
+        return None
+    value = query["_id"]
+    if type(value) not in _ID_FAST_TYPES:
+        return None
+    store = ctx.store[ctx.db]._collections.get(name)
+    if store is None:
+        return []
+    store._remove_expired_documents()
+    doc = store._documents.get(value)
+    return [] if doc is None else [copy.deepcopy(doc)]
+
+
+def _find_docs(
+    ctx: Context,
+    name: str,
+    query: dict[str, Any],
+    projection: dict[str, Any] | None,
+    skip: int,
+    limit: int,
+    sort: list[tuple[str, Any]] | None,
+) -> list[Any]:
+    query = _prepare_filter(ctx, name, query)
+    try:
+        return list(
+            ctx.collection(name).find(query, projection, skip=skip, limit=limit, sort=sort)
+        )
+    except Exception as exc:
+        raise _translate(exc, ctx, name) from exc
 
 
 @_command("getMore", fields=("collection", "batchSize", "term", "lastKnownCommittedOpTime"))
