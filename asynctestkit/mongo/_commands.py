@@ -13,17 +13,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import bson
-import mongomock_ng
 from bson.objectid import ObjectId
-from mongomock_ng import filtering
-from mongomock_ng.store import CollectionStore, DatabaseStore, ServerStore
 
 from asynctestkit.mongo import _text
 from asynctestkit.mongo._cursors import CursorManager
 from asynctestkit.mongo._engine import (
+    CollectionStore,
+    DatabaseStore,
     Engine,
+    ServerStore,
     Transaction,
     collection_info,
+    filtering,
+    helpers,
+    mongomock,
     reset_collection_info,
     views,
 )
@@ -84,13 +87,51 @@ _RETRYABLE = frozenset({"insert", "update", "delete", "findAndModify"})
 
 # Stages mongod knows; anything else is "Unrecognized pipeline stage name".
 _STAGES = frozenset(
-    "$addFields $bucket $bucketAuto $changeStream $changeStreamSplitLargeEvent $collStats "
-    "$count $currentOp $densify $documents $facet $fill $geoNear $graphLookup $group "
-    "$indexStats $limit $listLocalSessions $listSampledQueries $listSearchIndexes "
-    "$listSessions $lookup $match $merge $out $planCacheStats $project $redact "
-    "$replaceRoot $replaceWith $sample $search $searchMeta $set $setWindowFields "
-    "$shardedDataDistribution $skip $sort $sortByCount $unionWith $unset $unwind "
-    "$vectorSearch".split()
+    [
+        "$addFields",
+        "$bucket",
+        "$bucketAuto",
+        "$changeStream",
+        "$changeStreamSplitLargeEvent",
+        "$collStats",
+        "$count",
+        "$currentOp",
+        "$densify",
+        "$documents",
+        "$facet",
+        "$fill",
+        "$geoNear",
+        "$graphLookup",
+        "$group",
+        "$indexStats",
+        "$limit",
+        "$listLocalSessions",
+        "$listSampledQueries",
+        "$listSearchIndexes",
+        "$listSessions",
+        "$lookup",
+        "$match",
+        "$merge",
+        "$out",
+        "$planCacheStats",
+        "$project",
+        "$redact",
+        "$replaceRoot",
+        "$replaceWith",
+        "$sample",
+        "$search",
+        "$searchMeta",
+        "$set",
+        "$setWindowFields",
+        "$shardedDataDistribution",
+        "$skip",
+        "$sort",
+        "$sortByCount",
+        "$unionWith",
+        "$unset",
+        "$unwind",
+        "$vectorSearch",
+    ]
 )
 _INDEX_OPTIONS = (
     "unique",
@@ -284,9 +325,6 @@ class Backend:
             raise CommandError(166, f"Namespace {ctx.ns(coll)} is a view, not a collection")
         if ctx.txn is not None:
             ctx.txn.check_conflict(ctx.db, coll)
-            if not ctx.exists(coll):
-                # mongod creates collections inside transactions since 4.4.
-                pass
 
 
 # -- helpers --------------------------------------------------------------------------------
@@ -400,7 +438,7 @@ def _translate(exc: Exception, ctx: Context, coll: str) -> CommandError:
     """Map an engine exception to the error mongod gives for the same operation."""
     if isinstance(exc, CommandError):
         return exc
-    if isinstance(exc, mongomock_ng.DuplicateKeyError):
+    if isinstance(exc, mongomock.DuplicateKeyError):
         details = exc.details or {}
         pattern = dict(details.get("keyPattern") or {"_id": 1})
         value = dict(details.get("keyValue") or {})
@@ -413,7 +451,7 @@ def _translate(exc: Exception, ctx: Context, coll: str) -> CommandError:
         return CommandError(11000, message, keyPattern=pattern, keyValue=value)
     if isinstance(exc, NotImplementedError):
         return not_implemented(str(exc).split(".")[0] or "This operation")
-    if isinstance(exc, mongomock_ng.OperationFailure):
+    if isinstance(exc, mongomock.OperationFailure):
         code = exc.code if isinstance(exc.code, int) and exc.code else _guess_code(str(exc))
         message = str(exc)
         if code == 121:
@@ -435,10 +473,7 @@ def _guess_code(message: str) -> int:
     return 2
 
 
-try:
-    from mongomock_ng.helpers import NOTHING as _NOTHING
-except ImportError:  # pragma: no cover - older engines
-    _NOTHING = object()
+_NOTHING = getattr(helpers, "NOTHING", object())
 
 
 def _check_pipeline(pipeline: Any, command: str = "aggregate") -> list[dict[str, Any]]:
@@ -1001,7 +1036,8 @@ def _coll_mod(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str,
     if "viewOn" in body or "pipeline" in body:
         raise CommandError(
             72,
-            f"option not supported on a non-view collection: {'viewOn' if 'viewOn' in body else 'pipeline'}",
+            "option not supported on a non-view collection: "
+            + ("viewOn" if "viewOn" in body else "pipeline"),
         )
     store = db_store[name]
     info = collection_info(store)
@@ -1104,7 +1140,8 @@ def _statements(body: dict[str, Any], command: str, field_name: str) -> list[Any
     if len(value) > MAX_WRITE_BATCH_SIZE:
         raise CommandError(
             10,
-            f"Write batch sizes must be between 1 and {MAX_WRITE_BATCH_SIZE}. Got {len(value)} operations.",
+            f"Write batch sizes must be between 1 and {MAX_WRITE_BATCH_SIZE}. "
+            f"Got {len(value)} operations.",
         )
     return value
 
@@ -1174,12 +1211,12 @@ def _check_update(update: Any) -> None:
             if not key.startswith("$"):
                 raise CommandError(
                     9,
-                    f"Unknown modifier: {key}. Expected a valid update modifier or pipeline-style update specified as an array",
+                    _UNKNOWN_MODIFIER.format(key=key),
                 )
             if key not in _UPDATE_OPERATORS:
                 raise CommandError(
                     9,
-                    f"Unknown modifier: {key}. Expected a valid update modifier or pipeline-style update specified as an array",
+                    _UNKNOWN_MODIFIER.format(key=key),
                 )
             if update[key] == {}:
                 continue
@@ -1187,9 +1224,28 @@ def _check_update(update: Any) -> None:
         _check_document(update)
 
 
+_UNKNOWN_MODIFIER = (
+    "Unknown modifier: {key}. Expected a valid update modifier or pipeline-style update "
+    "specified as an array"
+)
 _UPDATE_OPERATORS = frozenset(
-    "$set $unset $inc $mul $rename $setOnInsert $min $max $currentDate $push $pull "
-    "$pullAll $addToSet $pop $bit".split()
+    [
+        "$set",
+        "$unset",
+        "$inc",
+        "$mul",
+        "$rename",
+        "$setOnInsert",
+        "$min",
+        "$max",
+        "$currentDate",
+        "$push",
+        "$pull",
+        "$pullAll",
+        "$addToSet",
+        "$pop",
+        "$bit",
+    ]
 )
 
 
@@ -1225,9 +1281,6 @@ def _update_one_statement(
     _check_collation(statement.get("collation"))
     query = _prepare_filter(ctx, name, query)
     collection = ctx.collection(name)
-    if _is_replacement(update):
-        if "_id" in update and multi is False:
-            pass
     return dict(
         collection._update(
             query,
@@ -1349,7 +1402,8 @@ def _find_and_modify(backend: Backend, ctx: Context, body: dict[str, Any]) -> di
             9,
             "Cannot specify both upsert=true and remove=true"
             if upsert
-            else "Cannot specify both new=true and remove=true; 'remove' always returns the deleted document",
+            else "Cannot specify both new=true and remove=true; "
+            "'remove' always returns the deleted document",
         )
     if body.get("let"):
         raise not_implemented("findAndModify with 'let' variables")
@@ -1511,9 +1565,7 @@ def _find_docs(
 ) -> list[Any]:
     query = _prepare_filter(ctx, name, query)
     try:
-        return list(
-            ctx.collection(name).find(query, projection, skip=skip, limit=limit, sort=sort)
-        )
+        return list(ctx.collection(name).find(query, projection, skip=skip, limit=limit, sort=sort))
     except Exception as exc:
         raise _translate(exc, ctx, name) from exc
 
@@ -1662,8 +1714,7 @@ def _distinct(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str,
 
 
 def _distinct_values(docs: list[dict[str, Any]], key: str) -> list[Any]:
-    from mongomock_ng.helpers import get_value_by_dot
-
+    get_value_by_dot = helpers.get_value_by_dot
     values: list[Any] = []
     seen: list[Any] = []
     for doc in docs:
@@ -1713,7 +1764,8 @@ def _normalise_index(spec: Any) -> dict[str, Any]:
     if not isinstance(name, str) or not name:
         raise CommandError(
             9,
-            "Error in specification { key: ... } :: caused by :: The 'name' field is a required property of an index specification",
+            f"Error in specification {_mongod_repr(spec)} :: caused by :: "
+            "The 'name' field is a required property of an index specification",
         )
     _check_collation(spec.get("collation"))
     for option in spec:
@@ -1792,10 +1844,8 @@ def _create_indexes(backend: Backend, ctx: Context, body: dict[str, Any]) -> dic
     wanted = [_normalise_index(spec) for spec in specs]
     new: list[dict[str, Any]] = []
     for spec in wanted:
-        if (
-            spec["name"] == "_id_"
-            or list(spec["key"]) == ["_id"]
-            and spec["key"]["_id"] in (1, 1.0)
+        if spec["name"] == "_id_" or (
+            list(spec["key"]) == ["_id"] and spec["key"]["_id"] in (1, 1.0)
         ):
             if spec["name"] != "_id_" or list(spec["key"]) != ["_id"]:
                 raise CommandError(

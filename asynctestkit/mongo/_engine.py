@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import copy
+import importlib
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-import mongomock_ng
 from bson.binary import Binary, UuidRepresentation
-from mongomock_ng.store import CollectionStore, DatabaseStore, ServerStore
 
 from asynctestkit.mongo._errors import CommandError
+
+# mongomock-ng ships py.typed but leaves its functions unannotated: use it through Any.
+mongomock: Any = importlib.import_module("mongomock_ng")
+filtering: Any = importlib.import_module("mongomock_ng.filtering")
+helpers: Any = importlib.import_module("mongomock_ng.helpers")
+_store: Any = importlib.import_module("mongomock_ng.store")
+CollectionStore = Any
+DatabaseStore = Any
+ServerStore = Any
 
 _WRITE_CONFLICT = (
     "Caused by :: Write conflict during plan execution and yielding is disabled. :: "
@@ -54,7 +62,7 @@ def views(db_store: DatabaseStore) -> dict[str, dict[str, Any]]:
 
 
 def _copy_collection(src: CollectionStore) -> CollectionStore:
-    dst = CollectionStore(src.name)
+    dst = _store.CollectionStore(src.name)
     dst._documents = copy.deepcopy(src._documents)
     dst.indexes = copy.deepcopy(src.indexes)
     dst._ttl_indexes = copy.deepcopy(src._ttl_indexes)
@@ -67,7 +75,7 @@ def _copy_collection(src: CollectionStore) -> CollectionStore:
 
 
 def _copy_database(src: DatabaseStore) -> DatabaseStore:
-    dst = DatabaseStore()
+    dst = _store.DatabaseStore()
     for name, col in src._collections.items():
         if col.is_created:
             dst._collections[name] = _copy_collection(col)
@@ -75,7 +83,7 @@ def _copy_database(src: DatabaseStore) -> DatabaseStore:
     return dst
 
 
-class _SnapshotStore(ServerStore):  # type: ignore[misc]
+class _SnapshotStore(_store.ServerStore):  # type: ignore[misc]
     """A transaction's view: each database is copied from the engine on first touch."""
 
     def __init__(self, engine: Engine) -> None:
@@ -84,10 +92,11 @@ class _SnapshotStore(ServerStore):  # type: ignore[misc]
         self.snapshot_seq: dict[str, int] = {}
 
     def __getitem__(self, db_name: str) -> DatabaseStore:
+        databases: dict[str, DatabaseStore] = self._databases
         try:
-            return self._databases[db_name]
+            return databases[db_name]
         except KeyError:
-            db = self._databases[db_name] = _copy_database(self._engine.store[db_name])
+            db = databases[db_name] = _copy_database(self._engine.store[db_name])
             self.snapshot_seq[db_name] = self._engine.seq
             return db
 
@@ -99,12 +108,12 @@ class Transaction:
         self.engine = engine
         self.txn_number = txn_number
         self.store = _SnapshotStore(engine)
-        self.client = mongomock_ng.MongoClient(_store=self.store)
+        self.client: Any = mongomock.MongoClient(_store=self.store)
         self.written: set[tuple[str, str]] = set()
 
     def check_conflict(self, db: str, coll: str) -> None:
         """Fail like mongod when someone else wrote ``db.coll`` after our snapshot."""
-        self.store[db]  # noqa: B018 - take the snapshot now if this is the first touch
+        self.store[db]
         if self.engine.versions.get((db, coll), 0) > self.store.snapshot_seq[db]:
             raise CommandError(112, _WRITE_CONFLICT, labels=("TransientTransactionError",))
 
@@ -123,8 +132,8 @@ class Engine:
     """The whole server's data, with per-collection write versions for conflict checks."""
 
     def __init__(self) -> None:
-        self.store = ServerStore()
-        self.client = mongomock_ng.MongoClient(_store=self.store)
+        self.store: ServerStore = _store.ServerStore()
+        self.client: Any = mongomock.MongoClient(_store=self.store)
         self.seq = 0
         self.versions: dict[tuple[str, str], int] = {}
 

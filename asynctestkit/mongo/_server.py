@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import threading
 from types import TracebackType
@@ -195,10 +196,9 @@ class EmbeddedMongoServer:
     def _shutdown_thread(self) -> None:
         loop, thread = self._loop, self._thread
         if loop is not None and not loop.is_closed():
-            try:
+            # The loop may close between the check and the call.
+            with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(self._close_on_loop)
-            except RuntimeError:  # the loop closed between the check and the call
-                pass
         if thread is not None:
             thread.join()
         self._thread = None

@@ -7,16 +7,53 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
-from mongomock_ng.store import CollectionStore
-
+from asynctestkit.mongo._engine import CollectionStore
 from asynctestkit.mongo._errors import CommandError, not_implemented
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _PHRASE = re.compile(r'"([^"]*)"')
 # The most common of mongod's English stop words: they never match.
 _STOP_WORDS = frozenset(
-    "a an and are as at be but by for from has have he her his i in is it its of on or "
-    "she that the their them they this to was were will with you your".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "he",
+        "her",
+        "his",
+        "i",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "she",
+        "that",
+        "the",
+        "their",
+        "them",
+        "they",
+        "this",
+        "to",
+        "was",
+        "were",
+        "will",
+        "with",
+        "you",
+        "your",
+    ]
 )
 _NO_DOUBLE = frozenset("lsz")
 

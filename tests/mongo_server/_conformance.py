@@ -60,9 +60,15 @@ def _is_driver_object(value: Any) -> bool:
     """A database or collection object (not a method) of any of the drivers."""
     if inspect.ismethod(value) or inspect.isfunction(value) or inspect.isbuiltin(value):
         return False
-    return type(value).__name__ in ("Database", "AsyncDatabase", "MotorDatabase",
-                                    "AsyncIOMotorDatabase", "Collection", "AsyncCollection",
-                                    "AsyncIOMotorCollection")
+    return type(value).__name__ in (
+        "Database",
+        "AsyncDatabase",
+        "MotorDatabase",
+        "AsyncIOMotorDatabase",
+        "Collection",
+        "AsyncCollection",
+        "AsyncIOMotorCollection",
+    )
 
 
 class _Client:

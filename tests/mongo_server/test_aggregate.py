@@ -21,7 +21,10 @@ class AggregateTests:
 
     async def test_group_sort(self):
         result = await self.db["orders"].aggregate(
-            [{"$group": {"_id": "$cust", "sum": {"$sum": "$total"}, "n": {"$sum": 1}}}, {"$sort": {"_id": 1}}]
+            [
+                {"$group": {"_id": "$cust", "sum": {"$sum": "$total"}, "n": {"$sum": 1}}},
+                {"$sort": {"_id": 1}},
+            ]
         )
         self.assertEqual(result, [{"_id": "a", "sum": 15, "n": 2}, {"_id": "b", "sum": 7, "n": 1}])
 
@@ -29,10 +32,19 @@ class AggregateTests:
         result = await self.db["orders"].aggregate(
             [
                 {"$match": {"_id": 3}},
-                {"$lookup": {"from": "customers", "localField": "cust", "foreignField": "_id", "as": "c"}},
+                {
+                    "$lookup": {
+                        "from": "customers",
+                        "localField": "cust",
+                        "foreignField": "_id",
+                        "as": "c",
+                    }
+                },
             ]
         )
-        self.assertEqual(result, [{"_id": 3, "cust": "b", "total": 7, "c": [{"_id": "b", "name": "Bob"}]}])
+        self.assertEqual(
+            result, [{"_id": 3, "cust": "b", "total": 7, "c": [{"_id": "b", "name": "Bob"}]}]
+        )
 
     async def test_lookup_let_pipeline(self):
         result = await self.db["customers"].aggregate(
@@ -56,7 +68,14 @@ class AggregateTests:
 
     async def test_facet(self):
         result = await self.db["orders"].aggregate(
-            [{"$facet": {"count": [{"$count": "n"}], "big": [{"$match": {"total": {"$gt": 6}}}, {"$project": {"_id": 1}}]}}]
+            [
+                {
+                    "$facet": {
+                        "count": [{"$count": "n"}],
+                        "big": [{"$match": {"total": {"$gt": 6}}}, {"$project": {"_id": 1}}],
+                    }
+                }
+            ]
         )
         self.assertEqual(result, [{"count": [{"n": 3}], "big": [{"_id": 1}, {"_id": 3}]}])
 
@@ -64,10 +83,14 @@ class AggregateTests:
         await self.db["orders"].aggregate([{"$match": {"cust": "a"}}, {"$out": "a_orders"}])
         self.assertEqual(await self.db["a_orders"].count_documents({}), 2)
         await self.db["orders"].aggregate(
-            [{"$group": {"_id": "$cust", "spent": {"$sum": "$total"}}}, {"$merge": {"into": "customers"}}]
+            [
+                {"$group": {"_id": "$cust", "spent": {"$sum": "$total"}}},
+                {"$merge": {"into": "customers"}},
+            ]
         )
         self.assertEqual(
-            await self.db["customers"].find_one({"_id": "a"}), {"_id": "a", "name": "Ann", "spent": 15}
+            await self.db["customers"].find_one({"_id": "a"}),
+            {"_id": "a", "name": "Ann", "spent": 15},
         )
 
     async def test_batching_through_getmore(self):

@@ -1,7 +1,6 @@
 """Beanie 2.x on AsyncMongoClient against the embedded server: the ODM's everyday features."""
 
 import unittest
-from typing import Optional
 
 import pymongo
 from beanie import Document, Indexed, Link, init_beanie
@@ -28,8 +27,8 @@ class Address(BaseModel):
 class House(Document):
     name: Indexed(str, unique=True)
     rooms: int = 1
-    address: Optional[Address] = None
-    door: Optional[Link[Door]] = None
+    address: Address | None = None
+    door: Link[Door] | None = None
 
     class Settings:
         name = "houses"

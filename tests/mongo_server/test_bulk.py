@@ -30,7 +30,11 @@ class BulkWriteTests:
 
     async def test_ordered_bulk_stops_unordered_continues(self):
         await self.coll.insert_one({"_id": 1})
-        ops = [InsertOne({"_id": 1}), InsertOne({"_id": 2}), UpdateOne({"_id": 2}, {"$set": {"x": 1}})]
+        ops = [
+            InsertOne({"_id": 1}),
+            InsertOne({"_id": 2}),
+            UpdateOne({"_id": 2}, {"$set": {"x": 1}}),
+        ]
         with self.assertRaises(BulkWriteError) as caught:
             await self.coll.bulk_write(ops)
         self.assertEqual(caught.exception.details["nInserted"], 0)

@@ -20,11 +20,15 @@ class CollectionTests:
         await self.db["a"].insert_one({})
         await self.db["b"].insert_one({})
         self.assertEqual(sorted(await self.db.list_collection_names()), ["a", "b"])
-        names = await self.db.list_collection_names(filter={"name": "a"}, authorizedCollections=True)
+        names = await self.db.list_collection_names(
+            filter={"name": "a"}, authorizedCollections=True
+        )
         self.assertEqual(names, ["a"])
         reply = await self.db.command({"listCollections": 1, "nameOnly": True})
-        self.assertEqual(sorted(reply["cursor"]["firstBatch"], key=lambda e: e["name"]),
-                         [{"name": "a", "type": "collection"}, {"name": "b", "type": "collection"}])
+        self.assertEqual(
+            sorted(reply["cursor"]["firstBatch"], key=lambda e: e["name"]),
+            [{"name": "a", "type": "collection"}, {"name": "b", "type": "collection"}],
+        )
 
     async def test_create_existing_is_namespace_exists(self):
         await self.db.create_collection("c")
@@ -95,7 +99,9 @@ class CollectionTests:
         reply = await self.db.command(
             {"collMod": "items", "index": {"keyPattern": {"at": 1}, "expireAfterSeconds": 20}}
         )
-        self.assertEqual((reply["expireAfterSeconds_old"], reply["expireAfterSeconds_new"]), (10, 20))
+        self.assertEqual(
+            (reply["expireAfterSeconds_old"], reply["expireAfterSeconds_new"]), (10, 20)
+        )
         with self.assertRaises(OperationFailure) as caught:
             await self.db.command({"collMod": "missing"})
         self.assertEqual(caught.exception.code, 26)
@@ -105,7 +111,9 @@ class CollectionTests:
         await self.db.create_collection(
             "big", viewOn="items", pipeline=[{"$match": {"v": {"$gte": 3}}}]
         )
-        self.assertEqual([d["_id"] for d in await self.db["big"].find({}, sort=[("_id", 1)])], [3, 4])
+        self.assertEqual(
+            [d["_id"] for d in await self.db["big"].find({}, sort=[("_id", 1)])], [3, 4]
+        )
         self.assertEqual(await self.db["big"].count_documents({}), 2)
         self.assertEqual(await self.db["big"].aggregate([{"$count": "n"}]), [{"n": 2}])
         entry = (await self.db.list_collections(filter={"name": "big"}))[0]

@@ -29,7 +29,9 @@ class CursorTests:
     async def test_kill_cursors(self):
         reply = await self.db.command({"find": "items", "batchSize": 2})
         cursor_id = reply["cursor"]["id"]
-        reply = await self.db.command({"killCursors": "items", "cursors": [cursor_id, Int64(12345)]})
+        reply = await self.db.command(
+            {"killCursors": "items", "cursors": [cursor_id, Int64(12345)]}
+        )
         self.assertEqual(reply["cursorsKilled"], [cursor_id])
         self.assertEqual(reply["cursorsNotFound"], [12345])
         with self.assertRaises(OperationFailure):

@@ -59,7 +59,9 @@ class FindTests:
         with self.assertRaises(OperationFailure) as caught:
             await self.ids({}, hint="nope_1")
         self.assertEqual(caught.exception.code, 2)
-        self.assertIn("hint provided does not correspond to an existing index", str(caught.exception))
+        self.assertIn(
+            "hint provided does not correspond to an existing index", str(caught.exception)
+        )
 
     async def test_collation_is_refused_not_ignored(self):
         # The engine has no collations: an answer in binary order would be silently wrong.

@@ -35,7 +35,12 @@ class IndexTests:
         )
         self.assertEqual(
             reply,
-            {"numIndexesBefore": 1, "numIndexesAfter": 2, "createdCollectionAutomatically": True, "ok": 1.0},
+            {
+                "numIndexesBefore": 1,
+                "numIndexesAfter": 2,
+                "createdCollectionAutomatically": True,
+                "ok": 1.0,
+            },
         )
         reply = await self.db.command(
             {"createIndexes": "items", "indexes": [{"key": {"a": 1}, "name": "a_1"}]}
@@ -80,7 +85,9 @@ class IndexTests:
     async def test_ttl_index_expires_documents(self):
         await self.coll.create_index("at", expireAfterSeconds=60)
         old = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1)
-        await self.coll.insert_many([{"at": old}, {"at": datetime.datetime.now(datetime.timezone.utc)}])
+        await self.coll.insert_many(
+            [{"at": old}, {"at": datetime.datetime.now(datetime.timezone.utc)}]
+        )
         self.assertEqual(await self.coll.count_documents({}), 1)
 
     async def test_text_index_and_text_search(self):

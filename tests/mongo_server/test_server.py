@@ -14,12 +14,12 @@ import pymongo
 
 from asynctestkit.mongo import (
     EmbeddedMongoServer,
+    _shared,
     acquire_shared_server,
     release_shared_server,
     shared_server,
     shared_server_uri,
 )
-from asynctestkit.mongo import _shared
 
 
 def _op_msg(body, *, flags=0, sequence=None, checksum=False, request_id=7):
@@ -68,9 +68,13 @@ class LifecycleTests(unittest.TestCase):
             self.assertEqual(client.db.c.find_one(), {"_id": 1})
             port = server.port
             client.close()
-            self.assertIn(f"asynctestkit-mongo-127.0.0.1:{port}", [t.name for t in threading.enumerate()])
+            self.assertIn(
+                f"asynctestkit-mongo-127.0.0.1:{port}", [t.name for t in threading.enumerate()]
+            )
         self.assertFalse(server.running)
-        self.assertNotIn(f"asynctestkit-mongo-127.0.0.1:{port}", [t.name for t in threading.enumerate()])
+        self.assertNotIn(
+            f"asynctestkit-mongo-127.0.0.1:{port}", [t.name for t in threading.enumerate()]
+        )
         with socket.socket() as probe:
             self.assertNotEqual(probe.connect_ex(("127.0.0.1", port)), 0)
 
@@ -146,7 +150,9 @@ class WireTests(unittest.TestCase):
         self.assertEqual(_read_reply(self.sock)[2], {"ok": 1.0})
 
     def test_more_to_come_gets_no_reply(self):
-        self.sock.sendall(_op_msg({"insert": "w0", "documents": [{"_id": 1}], "$db": "wire"}, flags=2))
+        self.sock.sendall(
+            _op_msg({"insert": "w0", "documents": [{"_id": 1}], "$db": "wire"}, flags=2)
+        )
         self.sock.sendall(_op_msg({"count": "w0", "$db": "wire"}, request_id=8))
         response_to, _, body = _read_reply(self.sock)
         self.assertEqual((response_to, body["n"]), (8, 1))
@@ -170,7 +176,12 @@ class WireTests(unittest.TestCase):
         body = _read_reply(self.sock)[2]
         self.assertEqual(
             body,
-            {"ok": 0.0, "errmsg": "no such command: 'frobnicate'", "code": 59, "codeName": "CommandNotFound"},
+            {
+                "ok": 0.0,
+                "errmsg": "no such command: 'frobnicate'",
+                "code": 59,
+                "codeName": "CommandNotFound",
+            },
         )
 
     def test_garbage_closes_the_connection(self):
@@ -194,7 +205,9 @@ class SharedServerTests(unittest.TestCase):
         for _ in range(held):
             release_shared_server()
         try:
-            with self.assertRaisesRegex(RuntimeError, "called more times than acquire_shared_server"):
+            with self.assertRaisesRegex(
+                RuntimeError, "called more times than acquire_shared_server"
+            ):
                 release_shared_server()
         finally:
             for _ in range(held):

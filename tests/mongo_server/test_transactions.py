@@ -14,8 +14,12 @@ class TransactionTests:
             self.assertEqual(await self.coll.count_documents({}, session=session), 2)
             self.assertEqual(await self.coll.count_documents({}), 1)
             self.assertEqual(await self.coll.find_one({"_id": 0}), {"_id": 0})
-            self.assertEqual(await self.coll.find_one({"_id": 0}, session=session), {"_id": 0, "x": 1})
-        self.assertEqual(await self.coll.find({}, sort=[("_id", 1)]), [{"_id": 0, "x": 1}, {"_id": 1}])
+            self.assertEqual(
+                await self.coll.find_one({"_id": 0}, session=session), {"_id": 0, "x": 1}
+            )
+        self.assertEqual(
+            await self.coll.find({}, sort=[("_id", 1)]), [{"_id": 0, "x": 1}, {"_id": 1}]
+        )
 
     async def test_abort_discards(self):
         await self.coll.insert_one({"_id": 0})

@@ -78,7 +78,10 @@ class UpdateTests:
         before = await self.coll.find_one_and_update({"_id": 1}, {"$inc": {"n": 1}})
         self.assertEqual(before["n"], 1)
         after = await self.coll.find_one_and_update(
-            {"_id": 1}, {"$inc": {"n": 1}}, return_document=ReturnDocument.AFTER, projection={"n": 1}
+            {"_id": 1},
+            {"$inc": {"n": 1}},
+            return_document=ReturnDocument.AFTER,
+            projection={"n": 1},
         )
         self.assertEqual(after, {"_id": 1, "n": 3})
 
@@ -102,7 +105,12 @@ class UpdateTests:
 
     async def test_find_and_modify_last_error_object(self):
         reply = await self.db.command(
-            {"findAndModify": "items", "query": {"_id": 50}, "update": {"$set": {"x": 1}}, "upsert": True}
+            {
+                "findAndModify": "items",
+                "query": {"_id": 50},
+                "update": {"$set": {"x": 1}},
+                "upsert": True,
+            }
         )
         self.assertEqual(
             reply["lastErrorObject"], {"n": 1, "updatedExisting": False, "upserted": 50}
