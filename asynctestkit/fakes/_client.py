@@ -65,11 +65,13 @@ class FakeClient:
         lenient: bool = False,
         endpoint_url: str | None = None,
     ) -> None:
+        # service_spec first: it names the extra to install when botocore is missing.
+        spec = service_spec(service_name)
+
         from botocore.client import ClientMeta
         from botocore.config import Config
         from botocore.hooks import HierarchicalEmitter
 
-        spec = service_spec(service_name)
         self._asynctestkitSpec: ServiceSpec = spec
         self.lenient = lenient
         if endpoint_url is None:

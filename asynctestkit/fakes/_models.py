@@ -99,13 +99,14 @@ _SPECS: dict[str, ServiceSpec] = {}
 
 
 def _load(service_name: str) -> ServiceSpec:
+    session = botocore_session()  # first: it names the extra to install if botocore is missing
+
     import botocore
     from botocore import xform_name
     from botocore.errorfactory import ClientExceptionsFactory
     from botocore.exceptions import DataNotFoundError, UnknownServiceError
     from botocore.waiter import WaiterModel
 
-    session = botocore_session()
     if not isinstance(service_name, str) or service_name not in available_services():
         services = list(available_services())
         message = UNKNOWN_SERVICE.format(

@@ -39,3 +39,35 @@ class PublicSurfaceTests(unittest.TestCase):
             [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
         ).stdout
         self.assertEqual(output.strip(), "[]")
+
+    def test_without_the_aws_extra_the_error_names_the_install_line(self):
+        code = textwrap.dedent(
+            """
+            import sys
+
+            class Missing:
+                def find_spec(self, name, path=None, target=None):
+                    if name.split(".")[0] in {"aioboto3", "aiobotocore", "botocore"}:
+                        raise ImportError(f"No module named {name!r}")
+
+            sys.meta_path.insert(0, Missing())
+            from asynctestkit.fakes import fake_client, patch_aioboto3
+            for make in (lambda: fake_client("s3"), lambda: patch_aioboto3().start()):
+                try:
+                    make()
+                except ImportError as error:
+                    print(error)
+            """
+        )
+        output = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+        ).stdout
+        self.assertEqual(
+            output.splitlines(),
+            [
+                "asynctestkit.fakes needs the 'aiobotocore' package, which is not installed. "
+                "Install it with: pip install 'asynctestkit[aws]'",
+                "asynctestkit.fakes.patch_aioboto3 needs the 'aioboto3' package, which is not "
+                "installed. Install it with: pip install 'asynctestkit[aws]'",
+            ],
+        )
