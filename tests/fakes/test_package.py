@@ -4,6 +4,7 @@ import subprocess
 import sys
 import textwrap
 import unittest
+from pathlib import Path
 
 import asynctestkit.fakes
 
@@ -22,8 +23,10 @@ DOCUMENTED = [
 class PublicSurfaceTests(unittest.TestCase):
     def test_all_is_what_docs_fakes_md_documents(self):
         self.assertEqual(asynctestkit.fakes.__all__, DOCUMENTED)
+        page = (Path(__file__).resolve().parents[2] / "docs" / "fakes.md").read_text()
         for name in DOCUMENTED:
             self.assertTrue(hasattr(asynctestkit.fakes, name), name)
+            self.assertIn(f"`{name}", page)
 
     def test_importing_the_fakes_loads_no_aws_library(self):
         code = textwrap.dedent(
