@@ -582,6 +582,7 @@ def _run_aggregate(ctx: Context, coll: str, pipeline: list[dict[str, Any]]) -> l
     if pipeline and "$match" in pipeline[0] and _has_text(pipeline[0]["$match"]):
         first = {"$match": _prepare_filter(ctx, coll, pipeline[0]["$match"])}
         pipeline = [first, *pipeline[1:]]
+    pipeline = _fix_unwind(pipeline)
     for stage in pipeline:
         for key, spec in stage.items():
             if key == "$lookup" and isinstance(spec, dict):
@@ -592,6 +593,22 @@ def _run_aggregate(ctx: Context, coll: str, pipeline: list[dict[str, Any]]) -> l
         return list(collection.aggregate(pipeline))
     except Exception as exc:
         raise _translate(exc, ctx, coll) from exc
+
+
+def _fix_unwind(pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """mongod sets includeArrayIndex to null on documents it preserves; the engine omits it."""
+    fixed: list[dict[str, Any]] = []
+    for stage in pipeline:
+        fixed.append(stage)
+        spec = stage.get("$unwind")
+        if (
+            isinstance(spec, dict)
+            and spec.get("preserveNullAndEmptyArrays")
+            and isinstance(spec.get("includeArrayIndex"), str)
+        ):
+            field = spec["includeArrayIndex"]
+            fixed.append({"$addFields": {field: {"$ifNull": [f"${field}", None]}}})
+    return fixed
 
 
 def _write_targets(ctx: Context, pipeline: list[dict[str, Any]]) -> list[str]:

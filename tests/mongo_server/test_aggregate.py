@@ -93,6 +93,21 @@ class AggregateTests:
             {"_id": "a", "name": "Ann", "spent": 15},
         )
 
+    async def test_unwind_preserved_documents_get_null_index(self):
+        await self.coll.insert_many([{"_id": 1, "g": []}, {"_id": 2, "g": ["x"]}])
+        result = await self.coll.aggregate(
+            [
+                {
+                    "$unwind": {
+                        "path": "$g",
+                        "preserveNullAndEmptyArrays": True,
+                        "includeArrayIndex": "i",
+                    }
+                }
+            ]
+        )
+        self.assertEqual(result, [{"_id": 1, "i": None}, {"_id": 2, "g": "x", "i": 0}])
+
     async def test_batching_through_getmore(self):
         await self.coll.insert_many([{"i": i} for i in range(250)])
         result = await self.coll.aggregate([{"$match": {}}], batchSize=20)
