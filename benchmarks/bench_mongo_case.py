@@ -81,7 +81,7 @@ class Timing(unittest.TestResult):
 
 def make_suite(base: type, body: dict[str, object], tests: int) -> unittest.TestSuite:
     async def test(self: unittest.TestCase) -> None:
-        await Order(number="new", customer="c2", total=1).insert()
+        pass  # every suite runs the same empty test: what differs is the isolation
 
     namespace = dict(body)
     for i in range(tests):

@@ -211,6 +211,8 @@ class Backend:
         self.engine = Engine()
         self.cursors = CursorManager()
         self.sessions: dict[bytes, Session] = {}
+        # asynctestkitSnapshot: database -> collection -> documents (MongoTestCase restores).
+        self.snapshots: dict[str, dict[str, Any]] = {}
         self.started = time.monotonic()
         self.connections = 0
         self.total_connections = 0
@@ -986,6 +988,46 @@ def _drop_database(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict
     # Emptied in place: the engine's Database objects keep a reference to this store.
     db_store._collections.clear()
     views(db_store).clear()
+    backend.snapshots.pop(ctx.db, None)
+    return {"ok": 1.0}
+
+
+# MongoTestCase's per-test isolation in one round trip: mongod has no such commands (it
+# answers CommandNotFound, and the test case falls back to deleteMany + insertMany).
+@_command("asynctestkitSnapshot", fields=())
+def _snapshot(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+    if ctx.txn is not None:
+        raise CommandError(
+            263, "Cannot run 'asynctestkitSnapshot' in a multi-document transaction."
+        )
+    db_store = ctx.db_store()
+    backend.snapshots[ctx.db] = {
+        name: copy.deepcopy(store._documents)
+        for name, store in db_store._collections.items()
+        if store.is_created
+    }
+    return {"collections": len(backend.snapshots[ctx.db]), "ok": 1.0}
+
+
+@_command("asynctestkitRestore", fields=())
+def _restore(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+    snapshot = backend.snapshots.get(ctx.db)
+    if snapshot is None:
+        raise CommandError(26, f"no asynctestkitSnapshot of database {ctx.db!r} to restore")
+    db_store = ctx.db_store()
+    for name, store in list(db_store._collections.items()):
+        if not store.is_created:
+            continue
+        documents = snapshot.get(name)
+        if not store._documents and not documents:
+            continue
+        # Documents only: indexes, options and the catalog entry stay as they are.
+        store._documents = copy.deepcopy(documents) if documents else type(store._documents)()
+        backend.wrote(ctx, name)
+    for name, documents in snapshot.items():
+        if name not in db_store._collections or not db_store._collections[name].is_created:
+            db_store[name]._documents = copy.deepcopy(documents)
+            backend.wrote(ctx, name)
     return {"ok": 1.0}
 
 

@@ -290,7 +290,20 @@ class MongoMixin:
         return document
 
 
+# The embedded server snapshots and restores a database in one round trip each; any
+# other MongoDB answers CommandNotFound and gets deleteMany + insertMany per collection.
+_SERVER_SIDE: dict[str, list[Any]] = {}
+_COMMAND_NOT_FOUND = 59
+
+
 async def _snapshot(db: Any) -> dict[str, list[Any]]:
+    errors = require("pymongo.errors", "mongo", "mongo_isolation = 'test'")
+    try:
+        await db.command({"asynctestkitSnapshot": 1})
+        return _SERVER_SIDE
+    except errors.OperationFailure as exc:
+        if exc.code != _COMMAND_NOT_FOUND:
+            raise
     bson = require("bson.raw_bson", "mongo", "mongo_isolation = 'test'")
     snapshot: dict[str, list[Any]] = {}
     for name in await db.list_collection_names(filter={"type": "collection"}):
@@ -304,11 +317,16 @@ async def _snapshot(db: Any) -> dict[str, list[Any]]:
 async def _restore(db: Any, snapshot: dict[str, list[Any]]) -> None:
     if db.name not in _created:
         raise RuntimeError(NOT_OURS.format(name=db.name))
-    for name in await db.list_collection_names(filter={"type": "collection"}):
+    if snapshot is _SERVER_SIDE:
+        await db.command({"asynctestkitRestore": 1})
+        return
+    names = set(await db.list_collection_names(filter={"type": "collection"}))
+    for name in sorted(names | set(snapshot)):
         if name.startswith("system."):
             continue
         collection = db.get_collection(name)
-        await collection.delete_many({})
+        if name in names:
+            await collection.delete_many({})
         documents = snapshot.get(name)
         if documents:
             await collection.insert_many(documents)

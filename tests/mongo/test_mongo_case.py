@@ -118,6 +118,20 @@ class IsolationTests(unittest.TestCase):
 
         self.assertEqual(problems(run_tests(Test)), [])
 
+    def test_a_dropped_collection_gets_its_class_data_back(self):
+        class Test(MongoTestCase):
+            @classmethod
+            async def asyncSetUpTestData(cls):
+                await cls.db.items.insert_one({"_id": 1})
+
+            async def test_1_drops(self):
+                await self.db.drop_collection("items")
+
+            async def test_2_sees_it(self):
+                await self.assertDocumentCount("items", 1)
+
+        self.assertEqual(problems(run_tests(Test)), [])
+
 
 class LifecycleTests(unittest.TestCase):
     def test_database_is_dropped_after_the_class(self):
@@ -376,3 +390,16 @@ class ParallelTests(unittest.TestCase):
                 "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadscope"
             )
         )
+
+
+class GenericRestoreTests(IsolationTests):
+    """The same isolation tests on the path any MongoDB takes (no server-side snapshot)."""
+
+    def setUp(self):
+        from asynctestkit.mongo import _commands
+
+        patcher = mock.patch.dict(_commands._COMMANDS)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        del _commands._COMMANDS["asynctestkitSnapshot"]
+        del _commands._COMMANDS["asynctestkitRestore"]
