@@ -11,6 +11,7 @@ from typing import Any, NoReturn, TypeVar, cast
 from unittest import mock
 
 from asynctestkit._extras import require
+from asynctestkit._resource import StartStop
 from asynctestkit.fakes._client import FakeClient
 
 T = TypeVar("T")
@@ -105,7 +106,7 @@ class FakeSession:
             raise AssertionError("\n".join(problems))
 
 
-class Aioboto3Patch:
+class Aioboto3Patch(StartStop["FakeSession"]):
     """What ``patch_aioboto3()`` returns: a context manager and a decorator."""
 
     def __init__(self, session: FakeSession) -> None:
@@ -147,28 +148,6 @@ class Aioboto3Patch:
         if not self._asynctestkitStacks:
             raise RuntimeError(NOT_STARTED)
         self._asynctestkitStacks.pop().close()
-
-    def __enter__(self) -> FakeSession:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    async def __aenter__(self) -> FakeSession:
-        return self.start()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __call__(self, target: T) -> T:
         if isinstance(target, type) and issubclass(target, unittest.TestCase):

@@ -6,9 +6,9 @@ import asyncio
 import contextlib
 import itertools
 import threading
-from types import TracebackType
 from typing import Any
 
+from asynctestkit._resource import StartStop
 from asynctestkit.mongo import _wire
 from asynctestkit.mongo._commands import Backend
 
@@ -96,7 +96,7 @@ class _Connection(asyncio.Protocol):
             self._transport.abort()
 
 
-class EmbeddedMongoServer:
+class EmbeddedMongoServer(StartStop["EmbeddedMongoServer"]):
     """An in-process MongoDB server that any driver reaches through :attr:`uri`.
 
     Example::
@@ -252,28 +252,6 @@ class EmbeddedMongoServer:
             self._server = None
 
     # -- context managers -----------------------------------------------------------------
-
-    def __enter__(self) -> EmbeddedMongoServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    async def __aenter__(self) -> EmbeddedMongoServer:
-        return self.start()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # -- introspection for tests and tools ------------------------------------------------
 
