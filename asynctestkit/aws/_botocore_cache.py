@@ -8,6 +8,11 @@ shares one cache per search path, its event aliaser shares resolved names, and h
 signature checks are remembered per function. All of these are pure functions of their
 inputs, and botocore already hands the same cached objects to every client of one session,
 so sharing them across sessions returns the same values.
+
+aiobotocore also builds an SSL context and parses the whole CA bundle (about 20 ms) for
+the first request of every client, even one that only speaks plain HTTP to the test
+server; while installed, clients that verify against the default bundle share one
+context per bundle path (an ``ssl.SSLContext`` is meant to be shared by connections).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ _originals: dict[str, Any] = {}
 _loader_caches: dict[tuple[tuple[str, ...], tuple[str, ...]], dict[Any, Any]] = {}
 _alias_cache: dict[str, str] = {}
 _accepts_kwargs_cache: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
+_ssl_contexts: dict[str | None, Any] = {}
 
 NOT_INSTALLED = "uninstall() was called more often than install(): pair every install()."
 
@@ -97,6 +103,38 @@ def _patch() -> None:
     botocore.session.create_loader = shared_create_loader
     botocore.session.Session._register_builtin_handlers = shared_register_builtin_handlers  # type: ignore[method-assign]
     botocore.hooks.accepts_kwargs = cached_accepts_kwargs
+    _patch_aiohttp_session()
+
+
+def _patch_aiohttp_session() -> None:
+    try:
+        import aiohttp
+        from aiobotocore import httpsession
+    except ImportError:
+        return
+    session_class = httpsession.AIOHTTPSession
+    create_connector = getattr(session_class, "_create_connector", None)
+    if create_connector is None:
+        return  # another aiobotocore layout: leave it alone
+
+    def shared_create_connector(self: Any, proxy_url: str | None) -> Any:
+        # The same steps as AIOHTTPSession._create_connector (aiobotocore 2.x) for the
+        # common case: no proxy, no client certificate, verification on.
+        if proxy_url or not self._verify or self._cert_file:
+            return create_connector(self, proxy_url)
+        ca_certs = httpsession.get_cert_path(self._verify)
+        context = _ssl_contexts.get(ca_certs)
+        if context is None:
+            context = self._get_ssl_context()
+            if ca_certs:
+                context.load_verify_locations(ca_certs, None, None)
+            _ssl_contexts[ca_certs] = context
+        return aiohttp.TCPConnector(
+            limit=self._max_pool_connections, ssl=context, **self._connector_args
+        )
+
+    _originals["create_connector"] = create_connector
+    session_class._create_connector = shared_create_connector
 
 
 def _unpatch() -> None:
@@ -108,3 +146,8 @@ def _unpatch() -> None:
         "register_builtin_handlers"
     )
     botocore.hooks.accepts_kwargs = _originals.pop("accepts_kwargs")
+    create_connector = _originals.pop("create_connector", None)
+    if create_connector is not None:
+        from aiobotocore import httpsession
+
+        httpsession.AIOHTTPSession._create_connector = create_connector

@@ -26,7 +26,7 @@ from asynctestkit._extras import require
 from asynctestkit.aws import _botocore_cache, _guard
 from asynctestkit.aws._accounts import Accounts, AwsAccount, LocalAccounts, StsAccounts
 from asynctestkit.aws._env import AwsEnvironment
-from asynctestkit.aws._server import acquire_shared_server, release_shared_server
+from asynctestkit.aws._server import MotoServer, acquire_shared_server, release_shared_server
 from asynctestkit.case import AsyncTestCase
 
 __all__ = ["AwsTestCase", "MotoMixin"]
@@ -98,6 +98,14 @@ class _class_or_instance:
         return self.__func__.__get__(owner if obj is None else obj, owner)  # type: ignore[no-any-return]
 
 
+def _prepare(feature: str, endpoint: str | None) -> tuple[Any, MotoServer | None]:
+    aioboto3 = require("aioboto3", "aws", feature)
+    if endpoint is not None:
+        return aioboto3, None
+    require("moto.server", "aws", feature)
+    return aioboto3, acquire_shared_server()
+
+
 def _read_endpoint() -> str | None:
     value = os.environ.get(ENDPOINT_ENV, "").strip()
     if not value:
@@ -145,16 +153,14 @@ class MotoMixin:
                     hint=_did_you_mean(cls.aws_isolation, ISOLATION_LEVELS),
                 )
             )
-        aioboto3 = require("aioboto3", "aws", cls.__qualname__)
-        require("moto", "aws", cls.__qualname__)
         endpoint = _read_endpoint()
-        server = None
-        if endpoint is None:
-            # In a thread: the first start imports moto and Flask (~0.5 s), which would
-            # stall the class loop.
-            server = await asyncio.to_thread(acquire_shared_server)
+        # In a thread: the first imports of aioboto3, moto and Flask take ~0.5 s, which
+        # would stall the class loop.
+        aioboto3, server = await asyncio.to_thread(_prepare, cls.__qualname__, endpoint)
+        if server is not None:
             cls.addClassCleanup(release_shared_server)
             endpoint = server.endpoint_url
+        assert endpoint is not None
 
         _botocore_cache.install()
         cls.addClassCleanup(_botocore_cache.uninstall)

@@ -1,0 +1,250 @@
+"""AWS benchmark: AwsTestCase's moto server against a plain ThreadedMotoServer, side by side.
+
+Prints medians (ms) and ratios for:
+
+- S3 put_object / get_object and SQS send_message / receive_message, each through
+  ``self.aws_client`` (AwsTestCase's server) and through an aioboto3 client on a plain
+  ``moto.server.ThreadedMotoServer`` in the same test, on the same event loop;
+- the cost per test of per-test account isolation (``aws_isolation = "test"`` against
+  ``"class"``, each test making one S3 call);
+- opening a fresh ``aioboto3.Session().client(...)`` inside a test, with the toolkit's
+  botocore data cache and without it.
+
+Usage: python benchmarks/bench_aws.py [--quick] [--calls N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import statistics
+import sys
+import time
+import unittest
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from asynctestkit.aws import _botocore_cache
+from asynctestkit.aws.case import AwsTestCase
+
+RESULTS: dict[str, Any] = {}
+
+
+def _ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+async def _time(
+    calls: int,
+    op: Callable[[int], Awaitable[Any]],
+    cpu: list[float] | None = None,
+    before: Callable[[int], Awaitable[Any]] | None = None,
+) -> list[float]:
+    """Wall time per call; ``cpu`` collects this thread's CPU time (the client's share)."""
+    samples = []
+    for index in range(calls):
+        if before is not None:
+            await before(index)
+        start, start_cpu = time.perf_counter(), time.thread_time()
+        await op(index)
+        samples.append(time.perf_counter() - start)
+        if cpu is not None:
+            cpu.append(time.thread_time() - start_cpu)
+    return samples
+
+
+class _Calls(AwsTestCase):
+    calls = 200
+
+    async def test_calls(self) -> None:
+        # The class loop runs in asyncio debug mode for tests; measure the servers, not it.
+        asyncio.get_running_loop().set_debug(False)
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # its per-request log
+        plain = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        plain.start()
+        self.addCleanup(plain.stop)
+        host, port = plain.get_host_and_port()
+        session = self._asynctestkitAws.session
+        plain_kwargs = {"endpoint_url": f"http://{host}:{port}", "region_name": "us-east-1"}
+        plain_kwargs.update(self._asynctestkitAwsAccount.client_kwargs())
+        clients = {
+            "toolkit": {
+                "s3": await self.aws_client("s3"),
+                "sqs": await self.aws_client("sqs"),
+            },
+            "plain": {
+                "s3": await self.enterAsyncContext(session.client("s3", **plain_kwargs)),
+                "sqs": await self.enterAsyncContext(session.client("sqs", **plain_kwargs)),
+            },
+        }
+        body = b"x" * 1024
+        for side, pair in clients.items():
+            s3, sqs = pair["s3"], pair["sqs"]
+            await s3.create_bucket(Bucket=f"bench-{side}")
+            queue = (await sqs.create_queue(QueueName=f"bench-{side}"))["QueueUrl"]
+            pair["queue"] = queue
+        # Alternate sides per operation so machine noise hits both alike.
+        for name in ("s3 put_object", "s3 get_object", "sqs send_message", "sqs receive_message"):
+            for side, pair in clients.items():
+                s3, sqs, queue = pair["s3"], pair["sqs"], pair["queue"]
+                bucket = f"bench-{side}"
+                if name == "s3 put_object":
+
+                    async def op(i: int) -> Any:
+                        return await s3.put_object(Bucket=bucket, Key=f"k{i}", Body=body)
+                elif name == "s3 get_object":
+
+                    async def op(i: int) -> Any:
+                        response = await s3.get_object(Bucket=bucket, Key=f"k{i}")
+                        return await response["Body"].read()
+                elif name == "sqs send_message":
+
+                    async def op(i: int) -> Any:
+                        return await sqs.send_message(QueueUrl=queue, MessageBody=f"m{i}")
+                else:
+                    # One message waiting per call, deleted untimed: moto's receive scans
+                    # the whole queue, which would otherwise grow with every call.
+                    async def before(i: int) -> Any:
+                        await sqs.send_message(QueueUrl=queue, MessageBody=f"m{i}")
+
+                    async def op(i: int) -> Any:
+                        response = await sqs.receive_message(QueueUrl=queue)
+                        assert response.get("Messages"), "queue ran dry"
+                        pending.append(response["Messages"][0]["ReceiptHandle"])
+                        return response
+
+                    async def after() -> None:
+                        while pending:
+                            handle = pending.pop()
+                            await sqs.delete_message(QueueUrl=queue, ReceiptHandle=handle)
+
+                pending: list[str] = []
+                if name == "sqs receive_message":
+                    await sqs.purge_queue(QueueUrl=queue)
+                    run_before: Any = lambda i: _chain(before(i), after())  # noqa: E731
+                else:
+                    run_before = None
+                    await op(0)  # warm-up
+                cpu: list[float] = []
+                wall = await _time(self.calls, op, cpu, run_before)
+                RESULTS[(name, side)] = (_ms(wall), _ms(cpu))
+
+
+async def _chain(*steps: Awaitable[Any]) -> None:
+    for step in steps:
+        await step
+
+
+class _Isolation(AwsTestCase):
+    """Each test: one S3 call on a client opened in the test; timed from set-up to cleanup."""
+
+    @classmethod
+    async def asyncSetUpClass(cls) -> None:
+        asyncio.get_running_loop().set_debug(False)
+
+    async def _asynctestkitSetUp(self) -> None:
+        start = time.perf_counter()
+        await super()._asynctestkitSetUp()
+        # Registered first, so it runs after the account is dropped and the client closed.
+        self.addCleanup(self._record, start)
+
+    def _record(self, start: float) -> None:
+        RESULTS.setdefault(("isolation", self.aws_isolation), []).append(
+            time.perf_counter() - start
+        )
+
+    async def _test(self) -> None:
+        s3 = await self.aws_client("s3")
+        await s3.list_buckets()
+
+
+def _isolation_class(level: str, tests: int) -> type[unittest.TestCase]:
+    namespace: dict[str, Any] = {f"test_{index:04d}": _Isolation._test for index in range(tests)}
+    namespace["aws_isolation"] = level
+    return type(f"Isolation_{level}", (_Isolation,), namespace)
+
+
+class _FreshSession(AwsTestCase):
+    samples = 50
+
+    async def test_fresh_sessions(self) -> None:
+        asyncio.get_running_loop().set_debug(False)
+        import aioboto3
+
+        async def open_client(service: str) -> None:
+            async with aioboto3.Session().client(service):
+                pass
+
+        async def first_call(service: str) -> None:
+            async with aioboto3.Session().client(service) as client:
+                if service == "s3":
+                    await client.list_buckets()
+                else:
+                    await client.list_queues()
+
+        for kind, run in (("open", open_client), ("first call", first_call)):
+            for service in ("s3", "sqs"):
+                await run(service)  # the first load, paid once per process
+                with_cache = await _time(self.samples, lambda _: run(service))
+                _botocore_cache.uninstall()
+                try:
+                    without = await _time(max(5, self.samples // 5), lambda _: run(service))
+                finally:
+                    _botocore_cache.install()
+                RESULTS[("fresh", kind, service)] = (_ms(with_cache), _ms(without))
+
+
+def _run(*classes: type[unittest.TestCase]) -> None:
+    suite = unittest.TestSuite(
+        unittest.defaultTestLoader.loadTestsFromTestCase(case) for case in classes
+    )
+    result = unittest.TextTestRunner(stream=sys.stderr, verbosity=0).run(suite)
+    if not result.wasSuccessful():
+        raise SystemExit("benchmark tests failed")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--quick", action="store_true", help="few calls, for CI")
+    parser.add_argument("--calls", type=int, default=None, help="calls per operation (200)")
+    args = parser.parse_args()
+    calls = args.calls or (20 if args.quick else 200)
+    tests = 10 if args.quick else 200
+    _Calls.calls = calls
+    _FreshSession.samples = 5 if args.quick else 50
+    _run(_Calls, _isolation_class("class", tests), _isolation_class("test", tests), _FreshSession)
+
+    print(f"AWS calls, median of {calls} each (ms); 'server' = wall minus the client's CPU")
+    print(
+        f"  {'operation':<21}{'AwsTestCase':>12}{'plain moto':>11}{'ratio':>7}"
+        f"{'client CPU':>12}{'server ours':>13}{'plain':>7}{'ratio':>7}"
+    )
+    for name in ("s3 put_object", "s3 get_object", "sqs send_message", "sqs receive_message"):
+        (ours, ours_cpu), (plain, plain_cpu) = RESULTS[(name, "toolkit")], RESULTS[(name, "plain")]
+        client = (ours_cpu + plain_cpu) / 2
+        ours_server, plain_server = ours - ours_cpu, plain - plain_cpu
+        print(
+            f"  {name:<21}{ours:>12.2f}{plain:>11.2f}{plain / ours:>6.2f}x{client:>12.2f}"
+            f"{ours_server:>13.2f}{plain_server:>7.2f}{plain_server / ours_server:>6.2f}x"
+        )
+    per_test = _ms(RESULTS[("isolation", "test")])
+    per_class = _ms(RESULTS[("isolation", "class")])
+    print(f"Per-test overhead, median of {tests} tests, each opening a client for one S3 call (ms)")
+    print(f"  aws_isolation='class' {per_class:.2f}, 'test' {per_test:.2f}")
+    print(f"  cost of a fresh account per test: {per_test - per_class:.2f}")
+    print("Fresh aioboto3.Session().client(...) in a test (ms, median)")
+    for kind in ("open", "first call"):
+        for service in ("s3", "sqs"):
+            cached, uncached = RESULTS[("fresh", kind, service)]
+            label = f"{kind} {service}"
+            print(
+                f"  {label:<15} with the toolkit's cache {cached:6.2f}, "
+                f"without {uncached:6.2f} ({uncached / cached:.1f}x)"
+            )
+
+
+if __name__ == "__main__":
+    main()
