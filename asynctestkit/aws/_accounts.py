@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import secrets
 import string
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -85,6 +86,14 @@ class LocalAccounts:
         with backend_lock:
             for backends in list(BackendDict._instances):
                 backends.pop(account.account_id, None)
+            # S3 bucket names are global (as on AWS): free the names this account held,
+            # so the next test can create a bucket of the same name.
+            s3_models = sys.modules.get("moto.s3.models")
+            if s3_models is not None:
+                names = s3_models.s3_backends.bucket_accounts
+                for name, (_, owner) in list(names.items()):
+                    if owner == account.account_id:
+                        names.pop(name, None)
 
 
 class StsAccounts:

@@ -164,8 +164,12 @@ class MotoMixin:
 
         _botocore_cache.install()
         cls.addClassCleanup(_botocore_cache.uninstall)
-        session = aioboto3.Session()
         region = cls.aws_region
+        environment = AwsEnvironment(endpoint, region)
+        environment.__enter__()
+        cls.addClassCleanup(environment.restore)
+        # After the environment: a session reads AWS_PROFILE and the config file at once.
+        session = aioboto3.Session()
         regions = await _known_regions(session)
         if region not in regions:
             raise ValueError(
@@ -173,10 +177,6 @@ class MotoMixin:
                     cls=cls.__qualname__, value=region, hint=_did_you_mean(region, regions)
                 )
             )
-
-        environment = AwsEnvironment(endpoint, region)
-        environment.__enter__()
-        cls.addClassCleanup(environment.restore)
         _guard.install(endpoint)
         cls.addClassCleanup(_guard.uninstall, endpoint)
         cls.addClassCleanup(_guard.take_violations)
