@@ -1,0 +1,193 @@
+"""asynctestkit against the pytest + pytest-asyncio fixture pattern, on the same workload.
+
+The workload (benchmarks/workload/): GROUPS x 6 tests touching MongoDB through Beanie and
+S3 / SQS through aioboto3, written twice:
+
+- asynctestkit: a MongoAwsTestCase per group; run with ``python -m unittest`` and
+  ``unittest-parallel -j 2 --level class``;
+- pytest: the fixtures users copy today (a client, drop + init_beanie + seed per test, a
+  ThreadedMotoServer per xdist worker, an STS role per test, a new aioboto3 Session and
+  client per fixture); run with ``pytest`` and ``pytest -n 2``.
+
+MongoDB: each side as its users run it. The pytest side needs a server: the embedded
+server is started here in a process of its own (``python -m asynctestkit mongo --port 0``),
+standing in for a ``mongod``. The asynctestkit side uses its default, the embedded server
+inside each test process. ``--shared-mongo`` puts both sides on the server process;
+with ``MONGODB_URI`` set, both sides use that MongoDB.
+
+Prints, for each side serially and with 2 workers: the wall-clock seconds of the whole
+run (start-up included), the median per-test time, the median per-test overhead (the
+test's wall time minus the time in its body) and the ratios.
+
+Usage: python benchmarks/bench_vs_pytest.py [--groups N] [--quick] [--repeat R]
+                                           [--shared-mongo]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+WORKLOAD = Path(__file__).resolve().parent / "workload"
+TESTS_PER_GROUP = 6
+TIMEOUT_S = 900
+
+
+@dataclass
+class Run:
+    side: str
+    mode: str
+    seconds: float
+    per_test: float
+    overhead: float
+
+
+def _start_mongo(python: str) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [python, "-m", "asynctestkit", "mongo", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if "mongodb://" not in line:
+        process.kill()
+        raise SystemExit(f"the embedded MongoDB server did not start: {line!r}")
+    return process, line[line.index("mongodb://") :].strip()
+
+
+def _commands(python: str) -> dict[tuple[str, str], list[str]]:
+    unittest_parallel = shutil.which("unittest-parallel", path=str(Path(python).parent))
+    if unittest_parallel is None:
+        raise SystemExit("unittest-parallel is not installed: pip install unittest-parallel")
+    suite = ["-s", "asynctestkit_suite", "-t", "asynctestkit_suite"]
+    pytest = [python, "-m", "pytest", "-q", "-c", "pytest_suite/pytest.ini"]
+    pytest += ["--rootdir", "pytest_suite", "pytest_suite"]
+    return {
+        ("asynctestkit", "serial"): [python, "-m", "unittest", "discover", *suite],
+        ("asynctestkit", "2 workers"): [unittest_parallel, "-j", "2", "--level", "class", *suite],
+        ("pytest fixtures", "serial"): pytest,
+        ("pytest fixtures", "2 workers"): [*pytest, "-n", "2"],
+    }
+
+
+def _run(side: str, mode: str, command: list[str], env: dict[str, str], tests: int) -> Run:
+    if side == "asynctestkit" and env.get("BENCH_TOOLKIT_MONGO") == "embedded":
+        env = {name: value for name, value in env.items() if name != "MONGODB_URI"}
+    with tempfile.TemporaryDirectory(prefix="bench-vs-pytest-") as tmp:
+        timings = Path(tmp) / "timings.jsonl"
+        env = {**env, "BENCH_TIMINGS": str(timings)}
+        start = time.perf_counter()
+        done = subprocess.run(
+            command, cwd=WORKLOAD, env=env, capture_output=True, text=True, timeout=TIMEOUT_S
+        )
+        seconds = time.perf_counter() - start
+        rows = [json.loads(line) for line in timings.read_text().splitlines()]
+    if done.returncode != 0 or len(rows) != tests:
+        sys.stderr.write(done.stdout[-4000:] + done.stderr[-4000:])
+        raise SystemExit(
+            f"{side} ({mode}) failed: exit code {done.returncode}, {len(rows)} of {tests} "
+            f"tests timed: {' '.join(command)}"
+        )
+    return Run(
+        side=side,
+        mode=mode,
+        seconds=seconds,
+        per_test=statistics.median(row["total"] for row in rows),
+        overhead=statistics.median(row["total"] - row["body"] for row in rows),
+    )
+
+
+def _machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--groups", type=int, default=20, help="groups of 6 tests (20)")
+    parser.add_argument("--quick", action="store_true", help="2 groups, once: for CI")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per cell; best is kept")
+    parser.add_argument("--python", default=sys.executable, help="interpreter to run under")
+    parser.add_argument(
+        "--shared-mongo",
+        action="store_true",
+        help="asynctestkit side on the pytest side's MongoDB server process too",
+    )
+    args = parser.parse_args()
+    groups = 2 if args.quick else args.groups
+    repeat = 1 if args.quick else max(1, args.repeat)
+    tests = groups * TESTS_PER_GROUP
+
+    env = dict(os.environ)
+    env["BENCH_GROUPS"] = str(groups)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(WORKLOAD), env.get("PYTHONPATH")]))
+    # The pytest pattern's own environment; the toolkit sets its own per class.
+    for name in ("PYTEST_ADDOPTS", "PYTHONDEVMODE", "PYTHONASYNCIODEBUG", "PYTHONWARNINGS"):
+        env.pop(name, None)
+    server = None
+    if env.get("MONGODB_URI"):
+        mongo = "MONGODB_URI, both sides"
+    else:
+        server, env["MONGODB_URI"] = _start_mongo(args.python)
+        mongo = "the embedded server in a process of its own, "
+        if args.shared_mongo:
+            mongo += "both sides"
+        else:
+            env["BENCH_TOOLKIT_MONGO"] = "embedded"
+            mongo += "pytest side; in each test process, asynctestkit side"
+    try:
+        print(f"workload: {tests} tests ({groups} groups x {TESTS_PER_GROUP}); MongoDB: {mongo}")
+        print(f"machine: {_machine()}")
+        results: dict[tuple[str, str], Run] = {}
+        for (side, mode), command in _commands(args.python).items():
+            runs = [_run(side, mode, command, env, tests) for _ in range(repeat)]
+            results[side, mode] = min(runs, key=lambda run: run.seconds)
+            best = results[side, mode]
+            print(f"  ran {side:<15} {mode:<9} {best.seconds:7.2f} s", flush=True)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=10)
+
+    print()
+    header = f"{'':<16}{'mode':<11}{'total s':>9}{'median/test ms':>16}{'overhead/test ms':>18}"
+    print(header)
+    for mode in ("serial", "2 workers"):
+        ours, theirs = results["asynctestkit", mode], results["pytest fixtures", mode]
+        for run in (ours, theirs):
+            print(
+                f"{run.side:<16}{mode:<11}{run.seconds:>9.2f}{run.per_test * 1000:>16.1f}"
+                f"{run.overhead * 1000:>18.1f}"
+            )
+        print(
+            f"{'ratio':<16}{mode:<11}{theirs.seconds / ours.seconds:>8.1f}x"
+            f"{theirs.per_test / ours.per_test:>15.1f}x"
+            f"{theirs.overhead / ours.overhead:>17.1f}x"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
