@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import logging
 import statistics
 import sys
@@ -80,62 +81,67 @@ class _Calls(AwsTestCase):
                 "sqs": await self.enterAsyncContext(session.client("sqs", **plain_kwargs)),
             },
         }
-        body = b"x" * 1024
+        sides = {}
         for side, pair in clients.items():
-            s3, sqs = pair["s3"], pair["sqs"]
-            await s3.create_bucket(Bucket=f"bench-{side}")
-            queue = (await sqs.create_queue(QueueName=f"bench-{side}"))["QueueUrl"]
-            pair["queue"] = queue
+            await pair["s3"].create_bucket(Bucket=f"bench-{side}")
+            queue = (await pair["sqs"].create_queue(QueueName=f"bench-{side}"))["QueueUrl"]
+            sides[side] = _Side(pair["s3"], pair["sqs"], f"bench-{side}", queue)
         # Alternate sides per operation so machine noise hits both alike.
-        for name in ("s3 put_object", "s3 get_object", "sqs send_message", "sqs receive_message"):
-            for side, pair in clients.items():
-                s3, sqs, queue = pair["s3"], pair["sqs"], pair["queue"]
-                bucket = f"bench-{side}"
-                if name == "s3 put_object":
-
-                    async def op(i: int) -> Any:
-                        return await s3.put_object(Bucket=bucket, Key=f"k{i}", Body=body)
-                elif name == "s3 get_object":
-
-                    async def op(i: int) -> Any:
-                        response = await s3.get_object(Bucket=bucket, Key=f"k{i}")
-                        return await response["Body"].read()
-                elif name == "sqs send_message":
-
-                    async def op(i: int) -> Any:
-                        return await sqs.send_message(QueueUrl=queue, MessageBody=f"m{i}")
-                else:
-                    # One message waiting per call, deleted untimed: moto's receive scans
-                    # the whole queue, which would otherwise grow with every call.
-                    async def before(i: int) -> Any:
-                        await sqs.send_message(QueueUrl=queue, MessageBody=f"m{i}")
-
-                    async def op(i: int) -> Any:
-                        response = await sqs.receive_message(QueueUrl=queue)
-                        assert response.get("Messages"), "queue ran dry"
-                        pending.append(response["Messages"][0]["ReceiptHandle"])
-                        return response
-
-                    async def after() -> None:
-                        while pending:
-                            handle = pending.pop()
-                            await sqs.delete_message(QueueUrl=queue, ReceiptHandle=handle)
-
-                pending: list[str] = []
-                if name == "sqs receive_message":
-                    await sqs.purge_queue(QueueUrl=queue)
-                    run_before: Any = lambda i: _chain(before(i), after())  # noqa: E731
-                else:
-                    run_before = None
+        for name, (method, before) in OPERATIONS.items():
+            for side, target in sides.items():
+                op = getattr(target, method)
+                if before is None:
                     await op(0)  # warm-up
+                    prepare = None
+                else:
+                    await target.sqs.purge_queue(QueueUrl=target.queue)
+                    prepare = getattr(target, before)
                 cpu: list[float] = []
-                wall = await _time(self.calls, op, cpu, run_before)
+                wall = await _time(self.calls, op, cpu, prepare)
                 RESULTS[(name, side)] = (_ms(wall), _ms(cpu))
 
 
-async def _chain(*steps: Awaitable[Any]) -> None:
-    for step in steps:
-        await step
+BODY = b"x" * 1024
+
+
+class _Side:
+    """The timed operations, against one server."""
+
+    def __init__(self, s3: Any, sqs: Any, bucket: str, queue: str) -> None:
+        self.s3, self.sqs, self.bucket, self.queue = s3, sqs, bucket, queue
+        self.pending: list[str] = []
+
+    async def put(self, i: int) -> None:
+        await self.s3.put_object(Bucket=self.bucket, Key=f"k{i}", Body=BODY)
+
+    async def get(self, i: int) -> None:
+        response = await self.s3.get_object(Bucket=self.bucket, Key=f"k{i}")
+        await response["Body"].read()
+
+    async def send(self, i: int) -> None:
+        await self.sqs.send_message(QueueUrl=self.queue, MessageBody=f"m{i}")
+
+    async def one_waiting(self, i: int) -> None:
+        # One message waiting per call, the last one deleted, untimed: moto's receive scans
+        # the whole queue, which would otherwise grow with every call.
+        while self.pending:
+            handle = self.pending.pop()
+            await self.sqs.delete_message(QueueUrl=self.queue, ReceiptHandle=handle)
+        await self.send(i)
+
+    async def receive(self, i: int) -> None:
+        response = await self.sqs.receive_message(QueueUrl=self.queue)
+        assert response.get("Messages"), "queue ran dry"
+        self.pending.append(response["Messages"][0]["ReceiptHandle"])
+
+
+#: name -> (timed _Side method, untimed _Side method run before each call)
+OPERATIONS = {
+    "s3 put_object": ("put", None),
+    "s3 get_object": ("get", None),
+    "sqs send_message": ("send", None),
+    "sqs receive_message": ("receive", "one_waiting"),
+}
 
 
 class _Isolation(AwsTestCase):
@@ -187,14 +193,19 @@ class _FreshSession(AwsTestCase):
 
         for kind, run in (("open", open_client), ("first call", first_call)):
             for service in ("s3", "sqs"):
-                await run(service)  # the first load, paid once per process
-                with_cache = await _time(self.samples, lambda _: run(service))
+                op = functools.partial(_ignore_index, run, service)
+                await op(0)  # the first load, paid once per process
+                with_cache = await _time(self.samples, op)
                 _botocore_cache.uninstall()
                 try:
-                    without = await _time(max(5, self.samples // 5), lambda _: run(service))
+                    without = await _time(max(5, self.samples // 5), op)
                 finally:
                     _botocore_cache.install()
                 RESULTS[("fresh", kind, service)] = (_ms(with_cache), _ms(without))
+
+
+async def _ignore_index(run: Callable[[str], Awaitable[None]], service: str, _: int) -> None:
+    await run(service)
 
 
 def _run(*classes: type[unittest.TestCase]) -> None:

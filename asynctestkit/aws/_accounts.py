@@ -84,7 +84,7 @@ class LocalAccounts:
         from moto.core.base_backend import BackendDict, backend_lock
 
         with backend_lock:
-            for backends in list(BackendDict._instances):
+            for backends in list(BackendDict._instances):  # type: ignore[misc]
                 backends.pop(account.account_id, None)
             # S3 bucket names are global (as on AWS): free the names this account held,
             # so the next test can create a bucket of the same name.

@@ -17,6 +17,7 @@ context per bundle path (an ``ssl.SSLContext`` is meant to be shared by connecti
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import weakref
 from collections.abc import Callable
@@ -89,10 +90,8 @@ def _patch() -> None:
         except TypeError:  # not weakly referenceable or not hashable
             return bool(accepts_kwargs(func))
         result = bool(accepts_kwargs(func))
-        try:
+        with contextlib.suppress(TypeError):
             _accepts_kwargs_cache[target] = result
-        except TypeError:
-            pass
         return result
 
     _originals.update(

@@ -9,6 +9,7 @@ real endpoints out of reach.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -61,9 +62,7 @@ class AwsEnvironment:
         fd, self._empty_file = tempfile.mkstemp(prefix="asynctestkit-aws-", suffix=".ini")
         os.close(fd)
         variables: dict[str, str | None] = {name: None for name in REMOVED}
-        variables.update(
-            {name: None for name in os.environ if name.startswith(REMOVED_PREFIXES)}
-        )
+        variables.update({name: None for name in os.environ if name.startswith(REMOVED_PREFIXES)})
         variables.update(
             AWS_ENDPOINT_URL=self.endpoint_url,
             AWS_DEFAULT_REGION=self.region,
@@ -114,10 +113,8 @@ class AwsEnvironment:
             _restore(saved.items())
         empty_file, self._empty_file = self._empty_file, None
         if empty_file is not None:
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 os.unlink(empty_file)
-            except FileNotFoundError:
-                pass
 
 
 def _restore(saved: Iterable[tuple[str, str | None]]) -> None:

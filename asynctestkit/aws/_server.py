@@ -12,6 +12,7 @@ dispatcher below caches that routing per host.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import http.server
 import io
 import re
@@ -132,7 +133,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes | None:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
                 if size == 0:
@@ -219,7 +220,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 close = getattr(result, "close", None)
                 if close is not None:
                     close()
-        except Exception as exc:  # noqa: BLE001 - the client gets the error as a 500
+        except Exception as exc:
             message = f"asynctestkit moto server: {type(exc).__name__}: {exc}".encode()
             response[:] = ["500 Internal Server Error", [("Content-Type", "text/plain")]]
             written[:] = [message]
@@ -250,10 +251,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(head + payload if send_body else head)
 
     def handle(self) -> None:
-        try:
+        # OSError, ValueError: the client went away, or stop() closed the socket under us.
+        with contextlib.suppress(OSError, ValueError):
             super().handle()
-        except (OSError, ValueError):
-            pass  # the client went away, or stop() closed the socket under us
 
 
 for _method in _HTTP_METHODS:
@@ -347,7 +347,7 @@ class MotoServer:
 
     def _serve_connection(self, connection: socket.socket, address: Any) -> None:
         try:
-            _Handler(connection, address, self)
+            _Handler(connection, address, self)  # type: ignore[arg-type]  # duck-typed server
         except (OSError, ValueError):
             pass
         finally:
@@ -366,10 +366,8 @@ class MotoServer:
         with self._lock:
             connections = list(self._connections.items())
         for connection, _ in connections:
-            try:
+            with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         for _, worker in connections:
             worker.join(_STOP_TIMEOUT)
         self._listener.close()

@@ -19,7 +19,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from urllib.parse import urlsplit
 
 from asynctestkit._extras import require
@@ -57,14 +57,11 @@ NOT_SET_UP = (
 REAL_AWS_IN_TEST = "{test} tried to reach real AWS; the request was blocked:\n{details}"
 MISSING_OBJECT = "s3://{bucket}/{key} does not exist in account {account}.{hint}"
 TOO_FEW_MESSAGES = (
-    "Received {got} of {count} message(s) from {queue} within {timeout:g} s; bodies seen: "
-    "{bodies}"
+    "Received {got} of {count} message(s) from {queue} within {timeout:g} s; bodies seen: {bodies}"
 )
 
 
-def _did_you_mean(
-    value: object, choices: list[str] | tuple[str, ...], cutoff: float = 0.6
-) -> str:
+def _did_you_mean(value: object, choices: list[str] | tuple[str, ...], cutoff: float = 0.6) -> str:
     matches = difflib.get_close_matches(str(value), choices, n=3, cutoff=cutoff)
     if not matches:
         return ""
@@ -106,6 +103,13 @@ def _prepare(feature: str, endpoint: str | None) -> tuple[Any, MotoServer | None
     return aioboto3, acquire_shared_server()
 
 
+if TYPE_CHECKING:
+    _MixinBase = AsyncTestCase
+else:
+    # A plain mixin at run time; typed as what it is always combined with.
+    _MixinBase = object
+
+
 def _read_endpoint() -> str | None:
     value = os.environ.get(ENDPOINT_ENV, "").strip()
     if not value:
@@ -116,7 +120,7 @@ def _read_endpoint() -> str | None:
     return value.rstrip("/")
 
 
-class MotoMixin:
+class MotoMixin(_MixinBase):
     """AWS for an ``AsyncTestCase``: a moto server, its environment, accounts and clients.
 
     Put it before ``AsyncTestCase`` (or another mixin built on its hooks)::
@@ -143,7 +147,7 @@ class MotoMixin:
 
     @classmethod
     async def _asynctestkitSetUpClass(cls) -> None:
-        await super()._asynctestkitSetUpClass()  # type: ignore[misc]
+        await super()._asynctestkitSetUpClass()
         if cls.aws_isolation not in ISOLATION_LEVELS:
             raise ValueError(
                 BAD_ISOLATION.format(
@@ -217,18 +221,18 @@ class MotoMixin:
     # -- per test -------------------------------------------------------------------
 
     async def _asynctestkitSetUp(self) -> None:
-        await super()._asynctestkitSetUp()  # type: ignore[misc]
+        await super()._asynctestkitSetUp()
         state = type(self)._asynctestkitAwsState("the test")
         # Registered first, so it runs after the test's own cleanups.
-        self.addCleanup(self._asynctestkitAwsCheckGuard)  # type: ignore[attr-defined]
+        self.addCleanup(self._asynctestkitAwsCheckGuard)
         account = state.account
         if self.aws_isolation == "test":
             account = await state.accounts.create()
-            self.addCleanup(state.accounts.drop, account)  # type: ignore[attr-defined]
+            self.addCleanup(state.accounts.drop, account)
             state.environment.set_credentials(
                 account.access_key_id, account.secret_access_key, account.session_token
             )
-            self.addCleanup(  # type: ignore[attr-defined]
+            self.addCleanup(
                 state.environment.set_credentials,
                 state.account.access_key_id,
                 state.account.secret_access_key,
@@ -242,14 +246,14 @@ class MotoMixin:
         violations = _guard.take_violations()
         if violations:
             details = "\n".join(f"  {line}" for line in violations)
-            raise self.failureException(  # type: ignore[attr-defined]
-                REAL_AWS_IN_TEST.format(test=self.id(), details=details)  # type: ignore[attr-defined]
-            )
+            raise self.failureException(REAL_AWS_IN_TEST.format(test=self.id(), details=details))
 
     # -- clients --------------------------------------------------------------------
 
     def _asynctestkitAwsTarget(self_or_cls: Any, what: str) -> tuple[_AwsClassState, AwsAccount]:
-        cls = self_or_cls if isinstance(self_or_cls, type) else type(self_or_cls)
+        cls = cast(
+            "type[MotoMixin]", self_or_cls if isinstance(self_or_cls, type) else type(self_or_cls)
+        )
         state = cls._asynctestkitAwsState(what)
         if isinstance(self_or_cls, type):
             return state, state.account
@@ -288,11 +292,11 @@ class MotoMixin:
 
     async def _asynctestkitAwsHelperClient(self_or_cls: Any, service_name: str) -> Any:
         if isinstance(self_or_cls, type):
-            clients = self_or_cls._asynctestkitAwsState(service_name).clients
+            clients = cast(Any, self_or_cls)._asynctestkitAwsState(service_name).clients
         else:
             clients = self_or_cls.__dict__.get("_asynctestkitAwsClients")
             if clients is None:
-                type(self_or_cls)._asynctestkitAwsState(service_name)
+                cast("type[MotoMixin]", type(self_or_cls))._asynctestkitAwsState(service_name)
                 clients = self_or_cls._asynctestkitAwsClients = {}
         client = clients.get(service_name)
         if client is None:
@@ -391,7 +395,7 @@ class MotoMixin:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 bodies = [message.get("Body") for message in messages]
-                raise self.failureException(  # type: ignore[attr-defined]
+                raise self.failureException(
                     TOO_FEW_MESSAGES.format(
                         got=len(messages),
                         count=count,
@@ -423,7 +427,7 @@ class MotoMixin:
         standard = MISSING_OBJECT.format(
             bucket=bucket, key=key, account=self.aws_account_id, hint=hint
         )
-        raise self.failureException(self._formatMessage(msg, standard))  # type: ignore[attr-defined]
+        raise self.failureException(self._formatMessage(msg, standard))
 
 
 async def _known_regions(session: Any) -> list[str]:
@@ -446,7 +450,7 @@ def _check_service(available: list[str], name: object, what: str) -> None:
 
 async def _enter(self_or_cls: Any, context: Any) -> Any:
     if isinstance(self_or_cls, type):
-        return await self_or_cls.enterAsyncClassContext(context)
+        return await cast(Any, self_or_cls).enterAsyncClassContext(context)
     return await self_or_cls.enterAsyncContext(context)
 
 

@@ -1,4 +1,4 @@
-"""AwsTestCase and MotoMixin, tested by running inner TestCases (CPython's test_async_case style)."""
+"""AwsTestCase and MotoMixin, tested by running inner TestCases (as CPython's test_async_case)."""
 
 import asyncio
 import contextlib
@@ -17,9 +17,7 @@ from asynctestkit.aws import _server
 from asynctestkit.aws._server import MotoServer
 from asynctestkit.aws.case import ENDPOINT_ENV, AwsTestCase, MotoMixin
 
-DEFINITION = json.dumps(
-    {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
-)
+DEFINITION = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}})
 
 
 def run(case, *names):
@@ -82,7 +80,9 @@ class IsolationTests(AwsCaseTestBase):
                 table = await self.aws_resource("dynamodb")
                 orders = await table.Table("orders")
                 await orders.put_item(Item={"pk": account})
-                self.assertEqual((await orders.get_item(Key={"pk": account}))["Item"]["pk"], account)
+                self.assertEqual(
+                    (await orders.get_item(Key={"pk": account}))["Item"]["pk"], account
+                )
 
             async def test_a(self):
                 await self.create_everything()
@@ -199,6 +199,7 @@ class EnvironmentTests(AwsCaseTestBase):
                     identity = await sts.get_caller_identity()
                 self.assertEqual(identity["Account"], self.aws_account_id)
                 await self.assertS3ObjectExists(bucket, "invoice.pdf")
+
                 # Synchronous boto3 too, in a thread as app code would.
                 def list_with_boto3():
                     with contextlib.closing(boto3.client("s3")) as s3:
@@ -274,8 +275,7 @@ class ClientTests(AwsCaseTestBase):
             [
                 "Service 's4' is not an AWS service botocore knows. "
                 "Did you mean 's3' or 'es' or 'ds'?",
-                "Resource 'dynamo' is not an AWS service botocore knows. "
-                "Did you mean 'dynamodb'?",
+                "Resource 'dynamo' is not an AWS service botocore knows. Did you mean 'dynamodb'?",
             ],
         )
 
@@ -354,7 +354,9 @@ class ClientTests(AwsCaseTestBase):
 
         result = run(Test)
         self.assertEqual(result.errors, [])
-        self.assertEqual([test.id().rsplit(".", 1)[1] for test, _ in result.failures], ["test_too_few"])
+        self.assertEqual(
+            [test.id().rsplit(".", 1)[1] for test, _ in result.failures], ["test_too_few"]
+        )
         self.assertRegex(
             result.failures[0][1],
             r"AssertionError: Received 1 of 2 message\(s\) from http://\S+ within 0.2 s; "
@@ -418,9 +420,7 @@ class GuardTests(AwsCaseTestBase):
                 await s3.list_buckets()
 
         result = run(Test)
-        failed = sorted(
-            test.id().rsplit(".", 1)[1] for test, _ in result.errors + result.failures
-        )
+        failed = sorted(test.id().rsplit(".", 1)[1] for test, _ in result.errors + result.failures)
         self.assertEqual(failed, ["test_raised", "test_raised", "test_swallowed"])
         traces = "\n".join(problems(result))
         self.assertIn(
@@ -486,7 +486,9 @@ class CooperationTests(AwsCaseTestBase):
                 events.append(("test", self.aws_account_id))
 
         self.assertPassed(run(Test), 1)
-        self.assertEqual([name for name, _ in events], ["other class", "user class", "other test", "test"])
+        self.assertEqual(
+            [name for name, _ in events], ["other class", "user class", "other test", "test"]
+        )
         self.assertTrue(events[0][1])
         self.assertEqual(events[2][1], events[3][1])
         self.assertNotEqual(events[1][1], events[3][1])

@@ -92,7 +92,9 @@ class ParallelWorkerTests(unittest.TestCase):
         self.run_sample(["-m", "unittest_parallel", "-j", "2", "--level", "module"])
 
     def test_pytest_xdist(self):
-        self.run_sample(["-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadfile"])
+        self.run_sample(
+            ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadfile"]
+        )
 
     def test_pytest_xdist_sharing_one_endpoint(self):
         # Both workers on one moto server: only the per-test accounts keep them apart.
