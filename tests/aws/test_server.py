@@ -4,6 +4,9 @@ import contextlib
 import http.client
 import io
 import socket
+import subprocess
+import sys
+import textwrap
 import unittest
 
 import boto3
@@ -205,3 +208,33 @@ class SharedServerTests(unittest.TestCase):
             self.assertGreaterEqual(_server.shared_server_leases(), 1)
         finally:
             _server.release_shared_server()
+
+
+EXIT_SCRIPT = textwrap.dedent(
+    """
+    import atexit
+    import http.client
+
+    from asynctestkit.aws._server import acquire_shared_server
+
+    connections = []
+    atexit.register(lambda: [c.close() for c in connections])  # runs after the server stops
+    server = acquire_shared_server()
+    connection = http.client.HTTPConnection(*server.server_address)
+    connections.append(connection)
+    connection.request("GET", "/moto-api/data.json")
+    assert connection.getresponse().read()
+    # The lease is never released and a kept-alive connection is still open.
+    """
+)
+
+
+class InterpreterExitTests(unittest.TestCase):
+    def test_shared_server_stops_quietly_at_exit_with_an_open_connection(self):
+        proc = subprocess.run(
+            [sys.executable, "-X", "dev", "-W", "error", "-c", EXIT_SCRIPT],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        self.assertEqual((proc.returncode, proc.stdout, proc.stderr), (0, "", ""))
