@@ -16,6 +16,8 @@ import asyncio
 import difflib
 import os
 import re
+import sys
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -193,6 +195,10 @@ class MotoMixin(_MixinBase):
         environment.set_credentials(
             account.access_key_id, account.secret_access_key, account.session_token
         )
+        # boto3.client() keeps one default session, and with it the first credentials it
+        # saw, for the whole process: start it afresh here and in every test, and give
+        # the caller's back when the class ends.
+        cls.addClassCleanup(_swap_boto3_default_session, _swap_boto3_default_session(None))
         cls._asynctestkitAws = _AwsClassState(
             endpoint_url=endpoint,
             region=region,
@@ -238,6 +244,7 @@ class MotoMixin(_MixinBase):
                 state.account.secret_access_key,
                 state.account.session_token,
             )
+        _swap_boto3_default_session(None)
         self.aws_account_id = account.account_id
         self._asynctestkitAwsAccount = account
         self._asynctestkitAwsClients: dict[str, Any] = {}
@@ -370,15 +377,20 @@ class MotoMixin(_MixinBase):
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise ValueError(f"receive_sqs_messages() count={count!r}: must be an int >= 1")
         sqs = await MotoMixin._asynctestkitAwsHelperClient(self, "sqs")
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        # Real time, not loop.time(): the messages come from another thread or process,
+        # and a class with the virtual clock must not wait forever here.
+        deadline = time.monotonic() + timeout
         messages: list[dict[str, Any]] = []
         while True:
+            remaining = deadline - time.monotonic()
             response = await sqs.receive_message(
                 QueueUrl=queue_url,
                 MaxNumberOfMessages=min(10, count - len(messages)),
                 MessageAttributeNames=["All"],
                 AttributeNames=["All"],
+                # Long polling waits on the server, in real time, and returns as soon as
+                # a message arrives.
+                WaitTimeSeconds=max(0, min(20, int(remaining))),
             )
             batch = response.get("Messages", [])
             if batch:
@@ -392,7 +404,7 @@ class MotoMixin(_MixinBase):
                 messages.extend(batch)
             if len(messages) >= count:
                 return messages
-            remaining = deadline - loop.time()
+            remaining = deadline - time.monotonic()
             if remaining <= 0:
                 bodies = [message.get("Body") for message in messages]
                 raise self.failureException(
@@ -404,7 +416,8 @@ class MotoMixin(_MixinBase):
                         bodies=bodies,
                     )
                 )
-            await asyncio.sleep(min(0.05, remaining))
+            if not batch and remaining < 1:
+                await asyncio.to_thread(time.sleep, min(0.05, remaining))
 
     async def assertS3ObjectExists(self, bucket: str, key: str, msg: Any = None) -> dict[str, Any]:
         """Fail unless ``s3://bucket/key`` exists; return its ``head_object`` response."""
@@ -428,6 +441,16 @@ class MotoMixin(_MixinBase):
             bucket=bucket, key=key, account=self.aws_account_id, hint=hint
         )
         raise self.failureException(self._formatMessage(msg, standard))
+
+
+def _swap_boto3_default_session(session: Any) -> Any:
+    """Set ``boto3.DEFAULT_SESSION`` (if boto3 is loaded at all); return the previous one."""
+    boto3 = sys.modules.get("boto3")
+    if boto3 is None:
+        return None
+    previous = boto3.DEFAULT_SESSION
+    boto3.DEFAULT_SESSION = session
+    return previous
 
 
 async def _known_regions(session: Any) -> list[str]:

@@ -210,6 +210,31 @@ class EnvironmentTests(AwsCaseTestBase):
         self.assertPassed(run(Test), 1)
 
 
+class DefaultSessionTests(AwsCaseTestBase):
+    def test_boto3_default_session_follows_each_tests_account(self):
+        identities = []
+
+        def whoami():
+            with contextlib.closing(boto3.client("sts")) as sts:
+                return sts.get_caller_identity()["Account"]
+
+        class Test(AwsTestCase):
+            async def check(self):
+                identities.append((self.aws_account_id, await asyncio.to_thread(whoami)))
+
+            async def test_a(self):
+                await self.check()
+
+            async def test_b(self):
+                await self.check()
+
+        caller_session = boto3.DEFAULT_SESSION
+        self.assertPassed(run(Test), 2)
+        self.assertIs(boto3.DEFAULT_SESSION, caller_session)
+        self.assertEqual([mine for mine, _ in identities], [seen for _, seen in identities])
+        self.assertEqual(len({mine for mine, _ in identities}), 2)
+
+
 class SettingsTests(AwsCaseTestBase):
     def class_error(self, **attributes):
         Test = type("Test", (AwsTestCase,), {"test_x": lambda self: None, **attributes})
@@ -362,6 +387,34 @@ class ClientTests(AwsCaseTestBase):
             r"AssertionError: Received 1 of 2 message\(s\) from http://\S+ within 0.2 s; "
             r"bodies seen: \['only one'\]",
         )
+
+    def test_receive_sqs_messages_waits_in_real_time_under_the_virtual_clock(self):
+        class Test(AwsTestCase):
+            virtual_clock = True
+            test_timeout = 30
+
+            async def test_late_message(self):
+                queue = await self.create_queue()
+
+                def send_later():
+                    time.sleep(0.3)
+                    with contextlib.closing(boto3.client("sqs")) as sqs:
+                        sqs.send_message(QueueUrl=queue, MessageBody="late")
+
+                sender = asyncio.ensure_future(asyncio.to_thread(send_later))
+                [message] = await self.receive_sqs_messages(queue, count=1, timeout=10)
+                self.assertEqual(message["Body"], "late")
+                await sender
+
+            async def test_nothing_comes(self):
+                await self.receive_sqs_messages(await self.create_queue(), timeout=0.3)
+
+        result = run(Test)
+        self.assertEqual(result.errors, [])
+        self.assertEqual(
+            [test.id().rsplit(".", 1)[1] for test, _ in result.failures], ["test_nothing_comes"]
+        )
+        self.assertIn("Received 0 of 1 message(s)", result.failures[0][1])
 
     def test_assert_s3_object_exists(self):
         class Test(AwsTestCase):
