@@ -445,7 +445,7 @@ class MotoMixin(_MixinBase):
 
 def _swap_boto3_default_session(session: Any) -> Any:
     """Set ``boto3.DEFAULT_SESSION`` (if boto3 is loaded at all); return the previous one."""
-    boto3 = sys.modules.get("boto3")
+    boto3: Any = sys.modules.get("boto3")
     if boto3 is None:
         return None
     previous = boto3.DEFAULT_SESSION
