@@ -170,6 +170,8 @@ def main() -> int:
         if server is not None:
             server.terminate()
             server.wait(timeout=10)
+            assert server.stdout is not None
+            server.stdout.close()
 
     print()
     header = f"{'':<16}{'mode':<11}{'total s':>9}{'median/test ms':>16}{'overhead/test ms':>18}"
