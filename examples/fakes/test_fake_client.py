@@ -1,7 +1,6 @@
-import unittest
-
 from botocore.exceptions import ParamValidationError
 
+from asynctestkit import AsyncTestCase
 from asynctestkit.fakes import fake_client
 
 
@@ -21,7 +20,7 @@ async def read_text(s3, bucket, key, default=""):
     return (await response["Body"].read()).decode()
 
 
-class S3HelperTests(unittest.IsolatedAsyncioTestCase):
+class S3HelperTests(AsyncTestCase):
     async def test_total_size_spans_page_boundaries(self):
         s3 = fake_client("s3")
         s3.add_response(

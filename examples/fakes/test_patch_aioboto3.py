@@ -1,7 +1,6 @@
-import unittest
-
 from aiobotocore.session import get_session
 
+from asynctestkit import AsyncTestCase
 from asynctestkit.fakes import FakeSession, patch_aioboto3
 
 
@@ -18,7 +17,7 @@ session = FakeSession(region_name="eu-west-1")
 
 
 @patch_aioboto3(session)
-class ToFrenchTests(unittest.IsolatedAsyncioTestCase):
+class ToFrenchTests(AsyncTestCase):
     async def asyncTearDown(self):
         session.assert_no_pending_responses()
 
