@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import html
 import http.server
 import io
+import json
 import re
 import selectors
 import socket
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -38,6 +40,13 @@ _ACCESS_KEY = re.compile(r"(?<![A-Z0-9])([A-Z0-9]{16,128})(?:/|%2F|&|$|:)")
 _STOP_TIMEOUT = 2.0
 _ROUTE_CACHE_SIZE = 1024
 
+RETIRED_KEY = (
+    "asynctestkit: this request is signed with the access key of a test's AWS account, and "
+    "that test has ended (aws_isolation = 'test' gives every test a fresh account). A session "
+    "or client created before the current test (at import time, in setUpClass, or in an "
+    "earlier test) is being reused: create it inside the test (sessions are cheap during "
+    "tests), or set aws_isolation = 'class' to share one account across the class's tests."
+)
 NOT_STARTED = "MotoServer at {where} is not running: call start() (or use 'with MotoServer()')."
 LEASE_RELEASED_TWICE = (
     "release_shared_server() was called more often than acquire_shared_server(): "
@@ -66,6 +75,10 @@ class _Dispatcher:
         )
         self.preserved_names_key: str = request.PRESERVED_HEADER_NAMES_ENVIRON_KEY
         self.accounts: dict[str, str] = {}
+        # Keys of accounts whose test has ended: a request signed with one comes from a
+        # session or client that outlived its test, and moto would silently answer it in
+        # its default account.
+        self.retired: set[str] = set()
         modules = frozenset(backends.list_of_moto_modules())
         routes: dict[str | None, Any] = {}
         dispatcher = werkzeug_app.DomainDispatcherApplication(werkzeug_app.create_backend_app)
@@ -99,22 +112,48 @@ class _Dispatcher:
         self.app: _WSGIApp = dispatcher
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        if self.accounts:
-            account = self._account_for(environ)
-            if account is not None:
-                # moto's documented multi-account header: answers in O(1) where its
-                # access-key lookup scans every IAM backend of every account
-                environ["HTTP_X_MOTO_ACCOUNT_ID"] = account
+        if self.accounts or self.retired:
+            for key in self._access_keys(environ):
+                account = self.accounts.get(key)
+                if account is not None:
+                    # moto's documented multi-account header: answers in O(1) where its
+                    # access-key lookup scans every IAM backend of every account
+                    environ["HTTP_X_MOTO_ACCOUNT_ID"] = account
+                    break
+                if key in self.retired:
+                    return _refuse_retired(environ, start_response)
         return self.app(environ, start_response)
 
-    def _account_for(self, environ: dict[str, Any]) -> str | None:
+    @staticmethod
+    def _access_keys(environ: dict[str, Any]) -> Iterator[str]:
         for text in (environ.get("HTTP_AUTHORIZATION"), environ.get("QUERY_STRING")):
             if text:
                 for match in _ACCESS_KEY.finditer(text):
-                    account = self.accounts.get(match.group(1))
-                    if account is not None:
-                        return account
-        return None
+                    yield match.group(1)
+
+
+def _refuse_retired(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    """Answer 403 InvalidClientTokenId, in the body format of the request's protocol."""
+    content_type = environ.get("CONTENT_TYPE", "")
+    if "json" in content_type:
+        body = json.dumps({"__type": "InvalidClientTokenId", "message": RETIRED_KEY}).encode()
+    else:
+        body = (
+            "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code>"
+            f"<Message>{html.escape(RETIRED_KEY)}</Message></Error></ErrorResponse>"
+        ).encode()
+    start_response(
+        "403 Forbidden",
+        [
+            (
+                "Content-Type",
+                "application/x-amz-json-1.0" if "json" in content_type else "text/xml",
+            ),
+            ("x-amzn-ErrorType", "InvalidClientTokenId"),
+            ("Content-Length", str(len(body))),
+        ],
+    )
+    return [body]
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -299,8 +338,10 @@ class MotoServer:
         self._dispatcher().accounts[access_key_id] = account_id
 
     def forget_access_key(self, access_key_id: str) -> None:
-        """Stop routing ``access_key_id`` (unknown keys are ignored)."""
-        self._dispatcher().accounts.pop(access_key_id, None)
+        """Stop routing ``access_key_id``; requests signed with it are refused from now on."""
+        dispatcher = self._dispatcher()
+        if dispatcher.accounts.pop(access_key_id, None) is not None:
+            dispatcher.retired.add(access_key_id)
 
     def _dispatcher(self) -> _Dispatcher:
         if self.dispatcher is None:
