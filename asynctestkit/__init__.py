@@ -6,9 +6,9 @@ loaded only when the part that needs them is used.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from asynctestkit._lazy import lazy_attributes
 from asynctestkit.case import AsyncTestCase, EventLoopMixin
 
 if TYPE_CHECKING:
@@ -37,15 +37,4 @@ _LAZY = {
     "MongoAwsTestCase": "asynctestkit.mongo_aws",
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'asynctestkit' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(globals(), _LAZY)

@@ -6,8 +6,9 @@ or a test case class is set up.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from asynctestkit._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from asynctestkit.aws._server import MotoServer
@@ -21,15 +22,4 @@ _LAZY = {
     "MotoServer": "asynctestkit.aws._server",
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'asynctestkit.aws' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(globals(), _LAZY)

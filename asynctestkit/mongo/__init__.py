@@ -6,10 +6,10 @@ name below, and a missing optional dependency names the extra to install.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from asynctestkit._extras import require
+from asynctestkit._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from asynctestkit.mongo._server import EmbeddedMongoServer
@@ -48,17 +48,10 @@ _LAZY = {
 _SERVER_REQUIRES = (("pymongo", "mongo"), ("mongomock_ng", "mongo"))
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'asynctestkit.mongo' has no attribute {name!r}")
+def _require_server_dependencies(module: str) -> None:
     if module.startswith("asynctestkit.mongo._"):
         for dependency, extra in _SERVER_REQUIRES:
             require(dependency, extra, "The embedded MongoDB server")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
 
 
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(globals(), _LAZY, _require_server_dependencies)
