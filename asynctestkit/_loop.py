@@ -4,17 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import gc
+import itertools
 import math
 import os
 import threading
 import traceback
 import types
+import warnings
+import weakref
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
 _ASYNCIO_DIR = os.path.dirname(asyncio.__file__) + os.sep
+
+# The test whose code is running: set in a test's scope, so every task created from the
+# test (directly or by its tasks) inherits it, while tasks that class-level objects start
+# during the test (a client's monitor) do not.
+_TEST_TOKEN: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "asynctestkit_test", default=None
+)
+_tokens = itertools.count(1)
 
 LoopFactory = Callable[[], asyncio.AbstractEventLoop]
 
@@ -40,6 +52,12 @@ class Scope:
     def child(self) -> Scope:
         return Scope(self.context.copy())
 
+    def mark_test(self) -> int:
+        """Make the tasks created in this scope attributable to one test; return its token."""
+        token = next(_tokens)
+        self.context.run(_TEST_TOKEN.set, token)
+        return token
+
 
 class LoopRunner:
     """An event loop, kept open across many ``run`` calls (one class, or one lone test)."""
@@ -50,7 +68,64 @@ class LoopRunner:
         self._sets_current = loop_factory is None
         self.loop.set_debug(True)
         self.clock = VirtualClock(self.loop) if virtual_clock else None
+        self._creators: weakref.WeakKeyDictionary[asyncio.Task[Any], int] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._track_creators()
+        # Sockets still open when the loop closes: which test was running when each opened.
+        self._transport_tests: weakref.WeakKeyDictionary[asyncio.BaseTransport, str] = (
+            weakref.WeakKeyDictionary()
+        )
+        #: What close() found open and closed (descriptions), for the caller to report.
+        self.leaked: list[str] = []
         self.make_current()
+
+    def _track_creators(self) -> None:
+        # A task cannot be asked for its context before 3.12: note the test at creation.
+        inner = self.loop.get_task_factory()
+        creators = self._creators
+
+        def factory(
+            loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any
+        ) -> asyncio.Future[Any]:
+            if inner is not None:
+                task = inner(loop, coro, **kwargs)
+            else:
+                task = asyncio.Task(coro, loop=loop, **kwargs)
+                # Debug mode's "created at": the caller's line, not this factory's.
+                source = getattr(task, "_source_traceback", None)
+                while source and (
+                    source[-1].filename == __file__ or source[-1].filename.startswith(_ASYNCIO_DIR)
+                ):
+                    del source[-1]
+            context = kwargs.get("context")
+            token = _TEST_TOKEN.get() if context is None else context.get(_TEST_TOKEN)
+            if token is not None and isinstance(task, asyncio.Task):
+                creators[task] = token
+            return task
+
+        self.loop.set_task_factory(factory)  # type: ignore[arg-type]
+
+    def open_transports(self) -> set[asyncio.BaseTransport]:
+        """Socket transports of this loop that are not closed (selector loops only)."""
+        # BaseSelectorEventLoop keeps fd -> transport to refuse reusing a busy fd.
+        transports: Any = getattr(self.loop, "_transports", None)
+        if transports is None:
+            return set()
+        return {t for t in list(transports.values()) if not t.is_closing()}
+
+    def note_transports(self, before: set[asyncio.BaseTransport], test: str) -> None:
+        """Remember ``test`` as the opener of transports opened since ``before``.
+
+        Not reported now: a class-level client's pool may have grown during the test.
+        What is still open once the class cleanups ran is a leak, reported by close().
+        """
+        for transport in self.open_transports() - before:
+            self._transport_tests.setdefault(transport, test)
+
+    def tasks_of(self, token: int) -> set[asyncio.Task[Any]]:
+        """The pending tasks created by the test holding ``token`` (see Scope.mark_test)."""
+        return {t for t in asyncio.all_tasks(self.loop) if self._creators.get(t) == token}
 
     def make_current(self) -> None:
         if self._sets_current:
@@ -128,6 +203,7 @@ class LoopRunner:
             if pending:
                 self.cancel_tasks(pending)
             loop.run_until_complete(loop.shutdown_asyncgens())
+            self.leaked = self._close_transports()
         finally:
             try:
                 loop.run_until_complete(loop.shutdown_default_executor())
@@ -135,6 +211,51 @@ class LoopRunner:
                 if self._sets_current:
                     asyncio.set_event_loop(None)
                 loop.close()
+        # Now that the loop's handles no longer hold them: clients the class left open, and
+        # sockets a driver dropped (PyMongo leaves one behind when a connect is cancelled).
+        self.leaked.extend(_collect_unclosed())
+
+    def _close_transports(self) -> list[str]:
+        leaked = []
+        for transport in sorted(self.open_transports(), key=_describe):
+            test = self._transport_tests.get(transport)
+            where = f", opened during {test}" if test else ""
+            leaked.append(f"{_describe(transport)}{where}")
+            abort = getattr(transport, "abort", None)  # stream transports; else close()
+            (abort or transport.close)()
+        if leaked:
+            self.loop.run_until_complete(asyncio.sleep(0))  # runs connection_lost
+        return leaked
+
+
+def _collect_unclosed() -> list[str]:
+    """Finalize unreachable clients now; return their "unclosed ..." warnings.
+
+    Left to the garbage collector, an unclosed client's ResourceWarning would surface at a
+    random later point, in whichever test is running then.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        gc.collect()
+    found = []
+    for w in caught:
+        message = str(w.message).split("\n", 1)[0].rstrip(":")
+        # Transports were closed (and reported) above; a bare socket names no owner and
+        # comes from a driver's internals (PyMongo drops one when a connect is cancelled):
+        # collecting it here closed it, and blaming the test for it would mislead.
+        if not issubclass(w.category, ResourceWarning) or message.startswith(
+            ("unclosed transport", "unclosed <socket.socket")
+        ):
+            continue
+        found.append(message)
+    return found
+
+
+def _describe(transport: asyncio.BaseTransport) -> str:
+    peer = transport.get_extra_info("peername")
+    if isinstance(peer, tuple) and len(peer) >= 2:
+        return f"socket to {peer[0]}:{peer[1]}"
+    return f"socket {peer or transport.get_extra_info('sockname')!r}"
 
 
 class _Watchdog:
@@ -191,7 +312,7 @@ def task_origin(task: asyncio.Task[Any]) -> str:
     """Where a task was created (debug mode records it), else where its coroutine is."""
     source = getattr(task, "_source_traceback", None) or []
     for frame in reversed(source):
-        if not frame.filename.startswith(_ASYNCIO_DIR):
+        if not frame.filename.startswith(_ASYNCIO_DIR) and frame.filename != __file__:
             return f"{frame.filename}:{frame.lineno}"
     code = getattr(task.get_coro(), "cr_code", None)
     if code is not None:

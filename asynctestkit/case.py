@@ -15,6 +15,7 @@ calls (the same on 3.10 to 3.13); it does not rely on the loop machinery of
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import inspect
 import os
@@ -44,7 +45,16 @@ NO_CLASS_LOOP = (
     "(from asyncSetUpClass or a test), after AsyncTestCase.setUpClass has run; if you "
     "override setUpClass, call super().setUpClass() first."
 )
+INTERRUPTED = (
+    "asynctestkit: interrupted in {test}; its cleanups, its class's tear-down and class "
+    "cleanups ran before the interrupt went on."
+)
 NO_CLOCK = "advance() needs the virtual clock: set virtual_clock = True on {cls}."
+LEFT_OPEN = (
+    "{cls} left {count} socket(s) or client(s) open after its tests and class cleanups; "
+    "they were closed when the class ended:\n{items}\n"
+    "Close clients and connections in the test that opens them (or an async cleanup)."
+)
 
 _TIMEOUT_ENV = "ASYNCTESTKIT_TIMEOUT"
 _MISSING = object()
@@ -172,7 +182,8 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
         self._asynctestkitScope: Scope | None = None
         self._asynctestkitOwnsLoop = False
         self._asynctestkitTimeout: float | None = None
-        self._asynctestkitTasksBefore: set[asyncio.Task[Any]] = set()
+        self._asynctestkitTaskToken: int | None = None
+        self._asynctestkitTransportsBefore: set[asyncio.BaseTransport] = set()
 
     # -- class level ----------------------------------------------------------------
 
@@ -204,9 +215,14 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
         cls._asynctestkitClassScope = Scope(contextvars.copy_context())
         # Registered first, so it runs last: every async class cleanup runs before it.
         cls.addClassCleanup(cls._asynctestkitCloseClassLoop)
-        cls._asynctestkitRunClass(cls._asynctestkitSetUpClass())
-        cls._asynctestkitRunClass(cls.asyncSetUpClass())
-        cls._asynctestkitRunClass(cls._asynctestkitAfterSetUpClass())
+        try:
+            cls._asynctestkitRunClass(cls._asynctestkitSetUpClass())
+            cls._asynctestkitRunClass(cls.asyncSetUpClass())
+            cls._asynctestkitRunClass(cls._asynctestkitAfterSetUpClass())
+        except KeyboardInterrupt:
+            # unittest runs the class cleanups for an Exception only.
+            cls.doClassCleanups()
+            raise
 
     @classmethod
     def tearDownClass(cls) -> None:
@@ -255,6 +271,12 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
         finally:
             del cls._asynctestkitClassRunner
             del cls._asynctestkitClassScope
+        if runner.leaked:
+            items = "\n".join(f"  {item}" for item in runner.leaked)
+            message = LEFT_OPEN.format(cls=cls.__qualname__, count=len(runner.leaked), items=items)
+            if cls.fail_on_pending_tasks:
+                raise cls.failureException(message)
+            warnings.warn(message, ResourceWarning, stacklevel=2)
 
     # -- per test -------------------------------------------------------------------
 
@@ -263,8 +285,29 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
             # Called directly (not through super().run) so that a test's
             # DeprecationWarning points at the caller, as in CPython.
             return unittest.TestCase.run(self, result)
+        except KeyboardInterrupt as interrupt:
+            self._asynctestkitInterrupted(interrupt)
+            raise
         finally:
             self._asynctestkitEnd()
+
+    def _asynctestkitInterrupted(self, interrupt: KeyboardInterrupt) -> None:
+        # unittest lets KeyboardInterrupt end the run at once: the test's cleanups, the
+        # class tear-down and class cleanups would never run, leaving databases on a
+        # shared MongoDB and the AWS environment patched. Release them before it goes on.
+        if hasattr(interrupt, "add_note"):
+            interrupt.add_note(INTERRUPTED.format(test=self.id()))
+        with contextlib.suppress(Exception):
+            self.doCleanups()
+        type(self)._asynctestkitReleaseClass()
+
+    @classmethod
+    def _asynctestkitReleaseClass(cls) -> None:
+        if "_asynctestkitClassRunner" not in vars(cls):
+            return
+        with contextlib.suppress(Exception):
+            cls.tearDownClass()
+        cls.doClassCleanups()
 
     def debug(self) -> None:
         unittest.TestCase.debug(self)
@@ -286,13 +329,17 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
         self._asynctestkitRunner = runner
         self._asynctestkitScope = scope
         self._asynctestkitTimeout = timeout
-        self._asynctestkitTasksBefore = asyncio.all_tasks(runner.loop)
+        # Only tasks the test created count as its leftovers: a class-level client's
+        # monitor starts short-lived tasks at any time, and must not be cancelled.
+        self._asynctestkitTaskToken = scope.mark_test()
+        self._asynctestkitTransportsBefore = runner.open_transports()
 
     def _asynctestkitEnd(self) -> None:
         runner = self._asynctestkitRunner
         self._asynctestkitRunner = None
         self._asynctestkitScope = None
-        self._asynctestkitTasksBefore = set()
+        self._asynctestkitTaskToken = None
+        self._asynctestkitTransportsBefore = set()
         if runner is not None and self._asynctestkitOwnsLoop:
             runner.close()
 
@@ -301,10 +348,11 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
     _tearDownAsyncioLoop = _asynctestkitEnd
 
     def _asynctestkitCheckTasks(self) -> None:
-        runner = self._asynctestkitRunner
-        if runner is None or runner.closed:
+        runner, token = self._asynctestkitRunner, self._asynctestkitTaskToken
+        if runner is None or runner.closed or token is None:
             return
-        leftover = asyncio.all_tasks(runner.loop) - self._asynctestkitTasksBefore
+        runner.note_transports(self._asynctestkitTransportsBefore, self.id())
+        leftover = runner.tasks_of(token)
         if not leftover:
             return
         runner.cancel_tasks(leftover)

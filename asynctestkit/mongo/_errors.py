@@ -35,6 +35,7 @@ CODE_NAMES: dict[int, str] = {
     256: "TransactionCommitted",
     263: "OperationNotSupportedInTransaction",
     352: "UnsupportedOpQueryCommand",
+    10334: "BSONObjectTooLarge",
     11000: "DuplicateKey",
 }
 

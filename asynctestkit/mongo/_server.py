@@ -11,6 +11,7 @@ from typing import Any
 from asynctestkit._resource import StartStop
 from asynctestkit.mongo import _wire
 from asynctestkit.mongo._commands import Backend
+from asynctestkit.mongo._errors import CommandError
 
 START_TIMEOUT = 10.0
 _NOT_STARTED = (
@@ -71,7 +72,11 @@ class _Connection(asyncio.Protocol):
                 self._transport.write(reply)
 
     def _answer(self, message: memoryview) -> bytes | None:
-        request = _wire.parse(message)
+        try:
+            request = _wire.parse(message)
+        except _wire.DocumentTooLarge as exc:
+            # mongod refuses the command and keeps the connection.
+            return _wire.encode_reply(exc.request, CommandError(10334, str(exc)).reply())
         if request.op_code == _wire.OP_QUERY:
             name = next(iter(request.body), "")
             namespace = request.legacy_namespace or ""

@@ -22,6 +22,8 @@ _KNOWN_FLAGS = CHECKSUM_PRESENT | MORE_TO_COME | EXHAUST_ALLOWED
 
 HEADER = struct.Struct("<iiii")
 MAX_MESSAGE_SIZE = 48_000_000
+# mongod's BSONObjMaxInternalSize: 16 MiB for the user's document plus room for the command.
+MAX_DOCUMENT_SIZE = 16 * 1024 * 1024 + 16 * 1024
 _INT32 = struct.Struct("<i")
 _UINT32 = struct.Struct("<I")
 _OP_QUERY_FIXED = struct.Struct("<ii")
@@ -37,6 +39,17 @@ _request_ids = itertools.count(1)
 
 class ProtocolError(Exception):
     """The peer sent bytes that are not a MongoDB message; the connection is closed."""
+
+
+class DocumentTooLarge(Exception):
+    """A well-framed message holds a document mongod would refuse; answered with an error."""
+
+    def __init__(self, request_id: int, op_code: int, size: int) -> None:
+        super().__init__(
+            f"BSONObj size: {size} (0x{size:X}) is invalid. "
+            f"Size must be between 0 and {MAX_DOCUMENT_SIZE}(16MB)"
+        )
+        self.request = Request(request_id, op_code, {})
 
 
 @dataclass
@@ -80,6 +93,8 @@ def _parse_op_msg(message: memoryview, request_id: int) -> Request:
         (size,) = _INT32.unpack_from(message, pos)
         if size < 5 or pos + size > end:
             raise ProtocolError("OP_MSG section overruns the message")
+        if kind == 0 and size > MAX_DOCUMENT_SIZE:
+            raise DocumentTooLarge(request_id, OP_MSG, size)
         if kind == 0:
             if body is not None:
                 raise ProtocolError("OP_MSG has more than one body section")
@@ -93,6 +108,8 @@ def _parse_op_msg(message: memoryview, request_id: int) -> Request:
             docs = sequences.setdefault(identifier, [])
             while cursor < section_end:
                 (doc_size,) = _INT32.unpack_from(message, cursor)
+                if doc_size > MAX_DOCUMENT_SIZE:
+                    raise DocumentTooLarge(request_id, OP_MSG, doc_size)
                 docs.append(_decode(message[cursor : cursor + doc_size]))
                 cursor += doc_size
         else:

@@ -195,6 +195,7 @@ class MongoMixin:
         cls.addAsyncClassCleanup(_close_client, client)  # type: ignore[attr-defined]
         await cls._asynctestkitMongoPing(client, uri, source)
         cls.mongo_client = client
+        cls.addClassCleanup(cls._asynctestkitMongoForget)  # type: ignore[attr-defined]
 
         db_name = database_name(prefix, cls)
         _created.add(db_name)
@@ -205,6 +206,14 @@ class MongoMixin:
             beanie = sys.modules["beanie"]
             await beanie.init_beanie(database=cls.db, document_models=models)
         cls._asynctestkitMongoIsolation = isolation
+
+    @classmethod
+    def _asynctestkitMongoForget(cls) -> None:
+        # A finished class must not keep its closed client alive: the test results keep
+        # the class, and the client keeps its pool, monitor tasks and their sockets.
+        for name in ("mongo_client", "db", "_asynctestkitMongoSnapshot"):
+            if name in vars(cls):
+                delattr(cls, name)
 
     @classmethod
     def _asynctestkitMongoLocation(cls) -> tuple[str, str]:
@@ -228,8 +237,11 @@ class MongoMixin:
         except errors.OperationFailure as exc:
             if exc.code not in (18, 13):  # AuthenticationFailed, Unauthorized
                 raise
+            # The server's own words; exc.details is the whole reply document.
+            details = exc.details if isinstance(exc.details, dict) else {}
+            reason = (details.get("errmsg") or str(exc).split(", full error:")[0]).rstrip(".")
             message = AUTH_FAILED.format(
-                cls=cls.__qualname__, uri=redact_uri(uri), source=source, reason=exc.details
+                cls=cls.__qualname__, uri=redact_uri(uri), source=source, reason=reason
             )
             raise ConnectionError(redact_uri(message)) from None
         except errors.PyMongoError as exc:
