@@ -10,7 +10,7 @@ import unittest
 from pathlib import Path
 
 SAMPLE = textwrap.dedent(
-    '''
+    """
     import asyncio
     import contextvars
     import os
@@ -50,7 +50,7 @@ SAMPLE = textwrap.dedent(
     class OtherClassTests(AsyncTestCase):
         async def test_three(self):
             self.assertEqual(VAR.get(), "unset")
-    '''
+    """
 )
 
 PYTEST_INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
