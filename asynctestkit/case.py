@@ -26,6 +26,7 @@ import warnings
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, ClassVar, TypeVar, cast
 
+from asynctestkit._binding import class_or_instance
 from asynctestkit._loop import LoopFactory, LoopRunner, Scope, task_origin
 
 __all__ = ["AsyncTestCase", "EventLoopMixin"]
@@ -474,17 +475,6 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
         raise self.failureException(self._formatMessage(msg, standard))
 
 
-class _class_or_instance_method:
-    """Bind to the instance when called on one, else to the class."""
-
-    def __init__(self, func: Callable[..., Any]) -> None:
-        self.__func__ = func
-        self.__doc__ = func.__doc__
-
-    def __get__(self, obj: Any, owner: type) -> Callable[..., Any]:
-        return self.__func__.__get__(owner if obj is None else obj, owner)  # type: ignore[no-any-return]
-
-
 class EventLoopMixin:
     """A class-level event loop for a plain ``unittest.TestCase``.
 
@@ -525,7 +515,7 @@ class EventLoopMixin:
         finally:
             self._asynctestkitMixinTestScope = None
 
-    @_class_or_instance_method
+    @class_or_instance
     def run_async(self_or_cls: Any, coro: Coroutine[Any, Any, T]) -> T:
         """Run ``coro`` on the class loop and return its result.
 

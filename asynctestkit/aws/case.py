@@ -19,11 +19,11 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from urllib.parse import urlsplit
 
+from asynctestkit._binding import class_or_instance
 from asynctestkit._extras import require
 from asynctestkit.aws import _botocore_cache, _guard
 from asynctestkit.aws._accounts import Accounts, AwsAccount, LocalAccounts, StsAccounts
@@ -83,18 +83,6 @@ class _AwsClassState:
     accounts: Accounts
     account: AwsAccount
     clients: dict[str, Any] = field(default_factory=dict)
-
-
-class _class_or_instance:
-    """Bind to the instance when called on one, else to the class."""
-
-    def __init__(self, func: Callable[..., Any]) -> None:
-        self.__func__ = func
-        self.__doc__ = func.__doc__
-        self.__name__ = func.__name__
-
-    def __get__(self, obj: Any, owner: type) -> Callable[..., Any]:
-        return self.__func__.__get__(owner if obj is None else obj, owner)  # type: ignore[no-any-return]
 
 
 def _prepare(feature: str, endpoint: str | None) -> tuple[Any, MotoServer | None]:
@@ -267,7 +255,7 @@ class MotoMixin(_MixinBase):
         account = getattr(self_or_cls, "_asynctestkitAwsAccount", None)
         return state, account if account is not None else state.account
 
-    @_class_or_instance
+    @class_or_instance
     async def aws_client(self_or_cls: Any, service_name: str, **kwargs: Any) -> Any:
         """An aioboto3 client on the test server in the current account, open until the
         test ends (or, called on the class in ``asyncSetUpClass``, until the class ends).
@@ -283,7 +271,7 @@ class MotoMixin(_MixinBase):
         context = state.session.client(service_name, **options)
         return await _enter(self_or_cls, context)
 
-    @_class_or_instance
+    @class_or_instance
     async def aws_resource(self_or_cls: Any, service_name: str, **kwargs: Any) -> Any:
         """An aioboto3 resource (``dynamodb``, ``s3``, ``sqs``...), like aws_client()."""
         state, account = MotoMixin._asynctestkitAwsTarget(self_or_cls, "aws_resource()")
@@ -312,7 +300,7 @@ class MotoMixin(_MixinBase):
 
     # -- one-line resources ---------------------------------------------------------
 
-    @_class_or_instance
+    @class_or_instance
     async def create_bucket(self_or_cls: Any, name: str | None = None) -> str:
         """Create an S3 bucket (a unique name by default) and return its name."""
         s3 = await MotoMixin._asynctestkitAwsHelperClient(self_or_cls, "s3")
@@ -324,7 +312,7 @@ class MotoMixin(_MixinBase):
         await s3.create_bucket(**kwargs)
         return name
 
-    @_class_or_instance
+    @class_or_instance
     async def create_queue(
         self_or_cls: Any, name: str | None = None, *, fifo: bool = False, **attributes: str
     ) -> str:
@@ -338,14 +326,14 @@ class MotoMixin(_MixinBase):
         response = await sqs.create_queue(QueueName=name, Attributes=attributes)
         return str(response["QueueUrl"])
 
-    @_class_or_instance
+    @class_or_instance
     async def create_topic(self_or_cls: Any, name: str | None = None) -> str:
         """Create an SNS topic and return its ARN."""
         sns = await MotoMixin._asynctestkitAwsHelperClient(self_or_cls, "sns")
         response = await sns.create_topic(Name=name or _unique_name("asynctestkit"))
         return str(response["TopicArn"])
 
-    @_class_or_instance
+    @class_or_instance
     async def create_table(
         self_or_cls: Any,
         name: str | None = None,
