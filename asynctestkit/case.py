@@ -19,6 +19,7 @@ import contextlib
 import contextvars
 import inspect
 import os
+import threading
 import time
 import traceback
 import unittest
@@ -29,7 +30,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from asynctestkit._binding import class_or_instance
 from asynctestkit._loop import LoopFactory, LoopRunner, Scope, task_origin
 
-__all__ = ["AsyncTestCase", "EventLoopMixin"]
+__all__ = ["AsyncTestCase", "EventLoopMixin", "LeftoverWarning"]
 
 T = TypeVar("T")
 
@@ -50,6 +51,15 @@ INTERRUPTED = (
     "asynctestkit: interrupted in {test}; its cleanups, its class's tear-down and class "
     "cleanups ran before the interrupt went on."
 )
+NEEDS_CLASS_SET_UP = (
+    "{test} ran without its class set-up, which {cls} needs ({why}). Run it through its "
+    "class (python -m unittest {test}, pytest, or a TestSuite), and if {cls} overrides "
+    "setUpClass, call super().setUpClass() first."
+)
+MIXIN_ORDER = (
+    "{cls} lists {mixin} after AsyncTestCase in its bases, so {mixin}'s set-up would never "
+    "run. List the mixins first: class {cls}({mixin}, ..., AsyncTestCase)."
+)
 NO_CLOCK = "advance() needs the virtual clock: set virtual_clock = True on {cls}."
 LEFT_OPEN = (
     "{cls} left {count} socket(s) or client(s) open after its tests and class cleanups; "
@@ -59,6 +69,25 @@ LEFT_OPEN = (
 
 _TIMEOUT_ENV = "ASYNCTESTKIT_TIMEOUT"
 _MISSING = object()
+# The cooperative hooks mixins extend; each must come before AsyncTestCase in the MRO.
+_HOOKS = ("_asynctestkitSetUpClass", "_asynctestkitAfterSetUpClass", "_asynctestkitSetUp")
+
+
+class LeftoverWarning(RuntimeWarning):
+    """A test left tasks pending, or a class left sockets or clients open.
+
+    A RuntimeWarning, so it is shown by default (a ResourceWarning is not); make it an
+    error with ``-W error::asynctestkit.case.LeftoverWarning`` or ``fail_on_pending_tasks``.
+    """
+
+
+def _valid_seconds(value: Any) -> bool:
+    # inf (or more than a thread timer can wait) would silently disable the watchdog.
+    return (
+        not isinstance(value, bool)
+        and isinstance(value, (int, float))
+        and 0 < value <= threading.TIMEOUT_MAX
+    )
 
 
 def _setting_error(cls: type, name: str, value: Any, expected: str, hint: str = "") -> Exception:
@@ -78,13 +107,13 @@ def _resolve_timeout(cls: type) -> float | None:
             value = float(raw)
         except ValueError:
             value = raw
-        if not isinstance(value, float) or not value > 0:
+        if not _valid_seconds(value):
             raise ValueError(
                 f"{_TIMEOUT_ENV}={raw!r} is not valid: it must be a number of seconds > 0. "
                 f"Fix or unset the environment variable."
             )
-        return value
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        return float(value)
+    if not _valid_seconds(value):
         raise _setting_error(
             cls, "test_timeout", value, "a number of seconds > 0, or None for no limit"
         )
@@ -107,6 +136,18 @@ def _check_settings(cls: type) -> float | None:
             hint=" (e.g. loop_factory = uvloop.new_event_loop)",
         )
     return _resolve_timeout(cls)
+
+
+def _class_set_up_needed(cls: Any) -> str:
+    """Why ``cls`` cannot run a test without its class set-up ('' when it can)."""
+    base: Any = AsyncTestCase
+    if cls.asyncSetUpClass.__func__ is not base.asyncSetUpClass.__func__:
+        return "it defines asyncSetUpClass"
+    for hook in _HOOKS[:2]:
+        if getattr(cls, hook).__func__ is not getattr(base, hook).__func__:
+            owner = next(base for base in cls.__mro__ if hook in vars(base))
+            return f"{owner.__name__} sets it up"
+    return ""
 
 
 def _loop_factory(cls: Any) -> LoopFactory | None:
@@ -173,6 +214,13 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
     # Set on each concrete class while it runs (read with vars(), never inherited).
     _asynctestkitClassRunner: ClassVar[LoopRunner]
     _asynctestkitClassScope: ClassVar[Scope]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        mro = cls.__mro__
+        for base in mro[mro.index(AsyncTestCase) + 1 :]:
+            if any(hook in vars(base) for hook in _HOOKS):
+                raise TypeError(MIXIN_ORDER.format(cls=cls.__name__, mixin=base.__name__))
 
     def __init__(self, methodName: str = "runTest") -> None:
         super().__init__(methodName)
@@ -277,7 +325,7 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
             message = LEFT_OPEN.format(cls=cls.__qualname__, count=len(runner.leaked), items=items)
             if cls.fail_on_pending_tasks:
                 raise cls.failureException(message)
-            warnings.warn(message, ResourceWarning, stacklevel=2)
+            warnings.warn(message, LeftoverWarning, stacklevel=2)
 
     # -- per test -------------------------------------------------------------------
 
@@ -322,7 +370,13 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
             self._asynctestkitOwnsLoop = False
         else:
             # Run on its own (Test("test_x").run(), unittest-parallel --level test,
-            # .debug()): a loop for this test alone, as IsolatedAsyncioTestCase does.
+            # .debug()): a loop for this test alone, as IsolatedAsyncioTestCase does;
+            # unless the class has set-up of its own, which a lone test cannot do without.
+            why = _class_set_up_needed(type(self))
+            if why:
+                raise RuntimeError(
+                    NEEDS_CLASS_SET_UP.format(test=self.id(), cls=type(self).__name__, why=why)
+                )
             runner = LoopRunner(_loop_factory(type(self)), self.virtual_clock)
             scope = Scope(contextvars.copy_context())
             self._asynctestkitOwnsLoop = True
@@ -364,7 +418,7 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
         message = PENDING_TASKS.format(test=self.id(), count=len(leftover), tasks=lines)
         if self.fail_on_pending_tasks:
             raise self.failureException(message)
-        warnings.warn(message, ResourceWarning, stacklevel=2)
+        warnings.warn(message, LeftoverWarning, stacklevel=2)
 
     @property
     def _asynctestkitActive(self) -> tuple[LoopRunner, Scope]:

@@ -8,6 +8,7 @@ import unittest
 from unittest import mock
 
 from asynctestkit import AsyncTestCase, EventLoopMixin
+from asynctestkit.case import LeftoverWarning
 
 VAR = contextvars.ContextVar("VAR", default="unset")
 
@@ -407,7 +408,7 @@ class PendingTaskTests(unittest.TestCase):
 
     def test_leftover_task_is_cancelled_and_warned_about_by_default(self):
         Test, state = self.make(fail=False)
-        with self.assertWarns(ResourceWarning) as caught:
+        with self.assertWarns(LeftoverWarning) as caught:
             result = run_class(Test)
         self.assertEqual(problems(result), [])
         self.assertTrue(state["leaked"].cancelled())
@@ -703,3 +704,78 @@ async def current_loop():
 async def use_lock(lock):
     async with lock:
         return "locked"
+
+
+class ClassSetUpRequiredTests(unittest.TestCase):
+    def test_lone_test_of_a_class_with_async_set_up_class_says_how_to_run_it(self):
+        class Test(AsyncTestCase):
+            @classmethod
+            async def asyncSetUpClass(cls):
+                cls.ready = True
+
+            async def test_x(self):
+                self.assertTrue(self.ready)
+
+        result = Test("test_x").run()
+        [(_, trace)] = result.errors
+        test_id = Test("test_x").id()
+        self.assertIn(
+            f"RuntimeError: {test_id} ran without its class set-up, which Test needs (it "
+            f"defines asyncSetUpClass). Run it through its class (python -m unittest "
+            f"{test_id}, pytest, or a TestSuite), and if Test overrides setUpClass, call "
+            f"super().setUpClass() first.",
+            trace,
+        )
+
+    def test_set_up_class_without_super_is_named(self):
+        class Test(AsyncTestCase):
+            @classmethod
+            def setUpClass(cls):
+                pass  # forgot super().setUpClass()
+
+            @classmethod
+            async def asyncSetUpClass(cls):
+                cls.ready = True
+
+            async def test_x(self):
+                pass
+
+        [(_, trace)] = run_class(Test).errors
+        self.assertIn("call super().setUpClass() first", trace)
+
+    def test_mixin_listed_after_async_test_case_is_refused_at_definition(self):
+        class Mixin:
+            @classmethod
+            async def _asynctestkitSetUpClass(cls):
+                await super()._asynctestkitSetUpClass()
+
+        with self.assertRaises(TypeError) as caught:
+
+            class Test(AsyncTestCase, Mixin):
+                pass
+
+        self.assertEqual(
+            str(caught.exception),
+            "Test lists Mixin after AsyncTestCase in its bases, so Mixin's set-up would never "
+            "run. List the mixins first: class Test(Mixin, ..., AsyncTestCase).",
+        )
+
+        class Fine(Mixin, AsyncTestCase):
+            async def test_x(self):
+                pass
+
+        self.assertEqual(problems(run_class(Fine)), [])
+
+    def test_infinite_timeout_is_refused(self):
+        class Test(AsyncTestCase):
+            test_timeout = float("inf")
+
+            async def test_x(self):
+                pass
+
+        [(_, trace)] = run_class(Test).errors
+        self.assertIn("Test.test_timeout = inf is not valid", trace)
+        with mock.patch.dict(os.environ, {"ASYNCTESTKIT_TIMEOUT": "inf"}):
+            Test.test_timeout = None
+            [(_, trace)] = run_class(Test).errors
+        self.assertIn("ASYNCTESTKIT_TIMEOUT='inf' is not valid", trace)

@@ -6,6 +6,7 @@ import unittest
 import warnings
 
 from asynctestkit import AsyncTestCase
+from asynctestkit.case import LeftoverWarning
 from asynctestkit.mongo import shared_server_uri
 from tests.reliability._support import fixture_id, outcomes, run_suite, tid
 
@@ -148,7 +149,7 @@ class LeftOpenTests(unittest.TestCase):
                 await writer.wait_closed()
 
         with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ResourceWarning)
+            warnings.simplefilter("always", LeftoverWarning)
             result = run_suite(Test)
         self.assertEqual(outcomes(result), {})
         ours = [str(w.message) for w in caught if "left 1 socket" in str(w.message)]
