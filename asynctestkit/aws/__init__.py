@@ -11,15 +11,17 @@ from typing import TYPE_CHECKING
 from asynctestkit._lazy import lazy_attributes
 
 if TYPE_CHECKING:
+    from asynctestkit.aws._guard import RealAwsRequestError
     from asynctestkit.aws._server import MotoServer
     from asynctestkit.aws.case import AwsTestCase, MotoMixin
 
-__all__ = ["AwsTestCase", "MotoMixin", "MotoServer"]
+__all__ = ["AwsTestCase", "MotoMixin", "MotoServer", "RealAwsRequestError"]
 
 _LAZY = {
     "AwsTestCase": "asynctestkit.aws.case",
     "MotoMixin": "asynctestkit.aws.case",
     "MotoServer": "asynctestkit.aws._server",
+    "RealAwsRequestError": "asynctestkit.aws._guard",
 }
 
 __getattr__, __dir__ = lazy_attributes(globals(), _LAZY)

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from asynctestkit._binding import class_or_instance
 from asynctestkit._extras import require
+from asynctestkit._redact import redact_uri
 from asynctestkit.aws import _botocore_cache, _guard
 from asynctestkit.aws._accounts import Accounts, AwsAccount, LocalAccounts, StsAccounts
 from asynctestkit.aws._env import AwsEnvironment
@@ -106,7 +107,7 @@ def _read_endpoint() -> str | None:
         return None
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(BAD_ENDPOINT.format(env=ENDPOINT_ENV, value=value))
+        raise ValueError(BAD_ENDPOINT.format(env=ENDPOINT_ENV, value=redact_uri(value)))
     return value.rstrip("/")
 
 
@@ -162,6 +163,11 @@ class MotoMixin(_MixinBase):
         environment = AwsEnvironment(endpoint, region)
         environment.__enter__()
         cls.addClassCleanup(environment.restore)
+        # Before the class's own session: botocore reads its handlers when a session is
+        # made, so a session made earlier would not be guarded.
+        _guard.install(endpoint)
+        cls.addClassCleanup(_guard.uninstall, endpoint)
+        cls.addClassCleanup(_guard.take_violations)
         # After the environment: a session reads AWS_PROFILE and the config file at once.
         session = aioboto3.Session()
         regions = await _known_regions(session)
@@ -171,9 +177,6 @@ class MotoMixin(_MixinBase):
                     cls=cls.__qualname__, value=region, hint=_did_you_mean(region, regions)
                 )
             )
-        _guard.install(endpoint)
-        cls.addClassCleanup(_guard.uninstall, endpoint)
-        cls.addClassCleanup(_guard.take_violations)
 
         accounts: Accounts = (
             LocalAccounts(server) if server is not None else StsAccounts(session, endpoint, region)

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from asynctestkit._extras import require
+from asynctestkit._redact import redact_uri
 from asynctestkit.case import AsyncTestCase
 
 __all__ = ["MongoMixin", "MongoTestCase"]
@@ -71,14 +72,7 @@ _counter = itertools.count(1)
 _created: set[str] = set()
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 _PREFIX_OK = re.compile(r"[A-Za-z0-9_-]{1,20}")
-_CREDENTIALS = re.compile(r"(?<=://)([^:@/]*):([^@/]*)@")
-_SECRET_PARAM = re.compile(r"(?i)((?:password|secret|token)[^=&]*=)[^&]*")
 _MAX_DB_NAME = 63
-
-
-def redact_uri(uri: str) -> str:
-    """``uri`` with the password and secret-looking query parameters replaced by ***."""
-    return _SECRET_PARAM.sub(r"\1***", _CREDENTIALS.sub(r"\1:***@", uri))
 
 
 def database_name(prefix: str, cls: type) -> str:

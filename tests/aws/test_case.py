@@ -484,6 +484,19 @@ class GuardTests(AwsCaseTestBase):
         self.assertIn("https://sqs.eu-west-1.amazonaws.com/ (sqs.ListQueues)", traces)
 
 
+    def test_the_toolkits_own_clients_are_guarded_too(self):
+        class Test(AwsTestCase):
+            async def test_own_client(self):
+                s3 = await self.aws_client("s3", endpoint_url="https://s3.amazonaws.com")
+                await s3.list_buckets()
+
+        result = run(Test)
+        self.assertIn(
+            "asynctestkit blocked a request to https://s3.amazonaws.com/ (s3.ListBuckets)",
+            "\n".join(problems(result)),
+        )
+
+
 class ExternalEndpointTests(AwsCaseTestBase):
     def test_endpoint_variable_replaces_the_in_process_server(self):
         seen = {}

@@ -316,12 +316,26 @@ class BadInputTests(unittest.TestCase):
         )
 
     def test_redact_uri(self):
-        self.assertEqual(
-            mongo_case.redact_uri(
-                "mongodb+srv://u:p%40ss@h.example/db?authSource=admin&tlsCertificateKeyFilePassword=x"
+        from asynctestkit._redact import redact_uri
+
+        cases = {
+            "mongodb+srv://u:p%40ss@h.example/db?authSource=admin"
+            "&tlsCertificateKeyFilePassword=x": (
+                "mongodb+srv://u:***@h.example/db?authSource=admin"
+                "&tlsCertificateKeyFilePassword=***"
             ),
-            "mongodb+srv://u:***@h.example/db?authSource=admin&tlsCertificateKeyFilePassword=***",
-        )
+            "mongodb://h/?authMechanism=MONGODB-AWS&authMechanismProperties="
+            "AWS_SESSION_TOKEN:FwoGZXIvY,SERVICE_NAME:x": (
+                "mongodb://h/?authMechanism=MONGODB-AWS&authMechanismProperties="
+                "AWS_SESSION_TOKEN:***,SERVICE_NAME:x"
+            ),
+            "mongodb://h/?authMechanismProperties=AWS_SESSION_TOKEN%3AFwoGZXIvY": (
+                "mongodb://h/?authMechanismProperties=AWS_SESSION_TOKEN%3A***"
+            ),
+            "mongodb://token-host:27017/?appName=x": "mongodb://token-host:27017/?appName=x",
+        }
+        for uri, expected in cases.items():
+            self.assertEqual(redact_uri(uri), expected)
 
 
 SAMPLE = textwrap.dedent(
