@@ -13,7 +13,6 @@ Isolation ladder:
 from __future__ import annotations
 
 import asyncio
-import difflib
 import os
 import re
 import sys
@@ -25,6 +24,7 @@ from urllib.parse import urlsplit
 
 from asynctestkit._binding import class_or_instance
 from asynctestkit._extras import require
+from asynctestkit._hints import did_you_mean
 from asynctestkit._redact import redact_uri
 from asynctestkit.aws import _botocore_cache, _guard
 from asynctestkit.aws._accounts import Accounts, AwsAccount, LocalAccounts, StsAccounts
@@ -62,13 +62,6 @@ MISSING_OBJECT = "s3://{bucket}/{key} does not exist in account {account}.{hint}
 TOO_FEW_MESSAGES = (
     "Received {got} of {count} message(s) from {queue} within {timeout:g} s; bodies seen: {bodies}"
 )
-
-
-def _did_you_mean(value: object, choices: list[str] | tuple[str, ...], cutoff: float = 0.6) -> str:
-    matches = difflib.get_close_matches(str(value), choices, n=3, cutoff=cutoff)
-    if not matches:
-        return ""
-    return " Did you mean " + " or ".join(repr(match) for match in matches) + "?"
 
 
 def _unique_name(prefix: str) -> str:
@@ -145,7 +138,7 @@ class MotoMixin(_MixinBase):
                     cls=cls.__qualname__,
                     value=cls.aws_isolation,
                     valid=", ".join(repr(level) for level in ISOLATION_LEVELS),
-                    hint=_did_you_mean(cls.aws_isolation, ISOLATION_LEVELS),
+                    hint=did_you_mean(cls.aws_isolation, ISOLATION_LEVELS),
                 )
             )
         endpoint = _read_endpoint()
@@ -174,7 +167,7 @@ class MotoMixin(_MixinBase):
         if region not in regions:
             raise ValueError(
                 BAD_REGION.format(
-                    cls=cls.__qualname__, value=region, hint=_did_you_mean(region, regions)
+                    cls=cls.__qualname__, value=region, hint=did_you_mean(region, regions)
                 )
             )
 
@@ -427,7 +420,7 @@ class MotoMixin(_MixinBase):
             hint = f" The bucket {bucket!r} does not exist."
         else:
             keys = [item["Key"] for item in listing.get("Contents", [])]
-            hint = _did_you_mean(key, keys) or f" The bucket holds {len(keys)} key(s)."
+            hint = did_you_mean(key, keys) or f" The bucket holds {len(keys)} key(s)."
         standard = MISSING_OBJECT.format(
             bucket=bucket, key=key, account=self.aws_account_id, hint=hint
         )
@@ -455,7 +448,7 @@ def _check_service(available: list[str], name: object, what: str) -> None:
     if name in available:
         return
     # Service names are short ("s3", "sqs"): one wrong character is already a 0.5 ratio.
-    hint = _did_you_mean(name, available, cutoff=0.5)
+    hint = did_you_mean(name, available, cutoff=0.5)
     if not hint and isinstance(name, str):
         close = [service for service in available if re.sub(r"\W", "", name) in service]
         hint = (" Did you mean " + " or ".join(map(repr, close[:3])) + "?") if close else ""

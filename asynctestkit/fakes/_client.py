@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 from unittest.mock import AsyncMock, NonCallableMock
 
 from asynctestkit._extras import require
+from asynctestkit._hints import did_you_mean
 from asynctestkit.fakes._mock import OperationMock, is_programmed, operation_mock
-from asynctestkit.fakes._models import ServiceSpec, did_you_mean, service_spec, validate_call
+from asynctestkit.fakes._models import ServiceSpec, service_spec, validate_call
 from asynctestkit.fakes._responses import materialize, minimal_response
 
 if TYPE_CHECKING:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from asynctestkit._extras import require
+from asynctestkit._hints import did_you_mean
 
 if TYPE_CHECKING:
     from botocore.errorfactory import ClientExceptions
@@ -29,12 +29,6 @@ UNKNOWN_OPERATION = (
 )
 
 _lock = threading.Lock()
-
-
-def did_you_mean(name: str, choices: list[str]) -> str:
-    """' Did you mean: a, b?' for the close matches of ``name``, or ''."""
-    matches = difflib.get_close_matches(name, choices, n=3, cutoff=0.6)
-    return f" Did you mean: {', '.join(matches)}?" if matches else ""
 
 
 @dataclass

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from asynctestkit._extras import require
+from asynctestkit._hints import did_you_mean
 from asynctestkit._redact import redact_uri
 from asynctestkit.case import AsyncTestCase
 
@@ -33,7 +34,11 @@ KEEP_ENV = "ASYNCTESTKIT_KEEP_DATABASES"
 URI_ENV = "MONGODB_URI"
 
 BAD_CHOICE = (
-    "{cls}.{name} = {value!r} is not valid; valid values: {choices}. Fix the class attribute."
+    "{cls}.{name} = {value!r} is not valid; valid values: {choices}.{hint} Fix the class attribute."
+)
+BAD_URI = (
+    "{cls}.mongo_uri = {value!r} is not valid: it must be a 'mongodb://' or 'mongodb+srv://' "
+    "URI string, or None for MONGODB_URI or the embedded server. Fix the class attribute."
 )
 BAD_PREFIX = (
     "{cls}.mongo_database_prefix = {value!r} is not valid: it must be a non-empty string of "
@@ -86,8 +91,11 @@ def _check_choice(cls: type, name: str, choices: Sequence[str]) -> str:
     value = getattr(cls, name)
     if value not in choices:
         listed = ", ".join(repr(c) for c in choices)
+        hint = did_you_mean(value, choices)
         raise ValueError(
-            BAD_CHOICE.format(cls=cls.__qualname__, name=name, value=value, choices=listed)
+            BAD_CHOICE.format(
+                cls=cls.__qualname__, name=name, value=value, choices=listed, hint=hint
+            )
         )
     return str(value)
 
@@ -148,7 +156,7 @@ async def _drop_database(client: Any, name: str, uri: str) -> None:
 class MongoMixin:
     """A database per class on ``MONGODB_URI`` or the embedded server; see MongoTestCase."""
 
-    #: MongoDB to use; None reads ``MONGODB_URI``, else the embedded server.
+    #: MongoDB to use when ``MONGODB_URI`` is unset (the variable wins); None: embedded.
     mongo_uri: ClassVar[str | None] = None
     #: ``"pymongo"`` (``AsyncMongoClient``) or ``"motor"`` (``AsyncIOMotorClient``).
     mongo_driver: ClassVar[str] = "pymongo"
@@ -215,8 +223,11 @@ class MongoMixin:
         env_uri = os.environ.get(URI_ENV, "").strip()
         if env_uri:
             return env_uri, URI_ENV
-        if cls.mongo_uri:
-            return cls.mongo_uri, f"{cls.__qualname__}.mongo_uri"
+        uri = cls.mongo_uri
+        if uri is not None and (not isinstance(uri, str) or not uri.startswith("mongodb")):
+            raise TypeError(BAD_URI.format(cls=cls.__qualname__, value=redact_uri(str(uri))))
+        if uri:
+            return uri, f"{cls.__qualname__}.mongo_uri"
         from asynctestkit.mongo import acquire_shared_server, release_shared_server
 
         server = acquire_shared_server()

@@ -51,5 +51,5 @@ class S3HelperTests(AsyncTestCase):
         with self.assertRaises(ParamValidationError) as caught:
             await s3.get_object(Bucket="b", key="greeting")
         self.assertIn('Unknown parameter in input: "key"', str(caught.exception))
-        # Not an S3 operation: AttributeError, "Did you mean: get_object, ...?"
+        # Not an S3 operation: AttributeError, "Did you mean 'get_object' or ...?"
         self.assertFalse(hasattr(s3, "get_objects"))

@@ -483,7 +483,6 @@ class GuardTests(AwsCaseTestBase):
         self.assertIn("tried to reach real AWS; the request was blocked", traces)
         self.assertIn("https://sqs.eu-west-1.amazonaws.com/ (sqs.ListQueues)", traces)
 
-
     def test_the_toolkits_own_clients_are_guarded_too(self):
         class Test(AwsTestCase):
             async def test_own_client(self):

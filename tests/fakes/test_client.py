@@ -37,8 +37,8 @@ class AutospecTests(unittest.TestCase):
             s3.get_objekt
         self.assertEqual(
             str(caught.exception),
-            "s3 client has no operation 'get_objekt'. Did you mean: get_object, "
-            "get_object_acl, put_object? The fake has exactly the operations of the botocore "
+            "s3 client has no operation 'get_objekt'. Did you mean 'get_object' or "
+            "'get_object_acl' or 'put_object'? The fake has exactly the operations of the botocore "
             "s3 model, as snake_case methods (see client.meta.method_to_api_mapping).",
         )
         self.assertFalse(hasattr(s3, "send_message"))
@@ -46,7 +46,7 @@ class AutospecTests(unittest.TestCase):
     def test_unknown_service_names_close_matches(self):
         with self.assertRaises(UnknownServiceError) as caught:
             fake_client("dynamo")
-        self.assertIn("Unknown service: 'dynamo'. Did you mean: dynamodb", str(caught.exception))
+        self.assertIn("Unknown service: 'dynamo'. Did you mean 'dynamodb'?", str(caught.exception))
 
     def test_meta_exceptions_and_pagination_as_on_a_real_client(self):
         s3 = fake_client("s3", region_name="eu-west-1")
@@ -94,7 +94,7 @@ class StubberVocabularyTests(unittest.IsolatedAsyncioTestCase):
             "Parameter validation failed:\nInvalid type for parameter MessageId, "
             "value: 1, type: <class 'int'>, valid types: <class 'str'>",
         )
-        with self.assertRaisesRegex(ValueError, "Did you mean: send_message"):
+        with self.assertRaisesRegex(ValueError, "Did you mean 'send_message'"):
             sqs.add_response("send_mesage", {})
 
     async def test_modeled_client_error_raises_the_real_class(self):
@@ -367,7 +367,7 @@ class WaiterTests(unittest.IsolatedAsyncioTestCase):
     async def test_unknown_waiter_and_bad_parameters(self):
         s3 = fake_client("s3")
         with self.assertRaisesRegex(
-            ValueError, "Waiter does not exist: bucket_exist. Did you mean: bucket_exists"
+            ValueError, "Waiter does not exist: bucket_exist. Did you mean 'bucket_exists'"
         ):
             s3.get_waiter("bucket_exist")
         with self.assertRaises(ParamValidationError):

@@ -278,7 +278,7 @@ class BadInputTests(unittest.TestCase):
         self.assertEqual(
             self.error_for(mongo_driver="mongoose"),
             "ValueError: Test.mongo_driver = 'mongoose' is not valid; valid values: "
-            "'pymongo', 'motor'. Fix the class attribute.",
+            "'pymongo', 'motor'. Did you mean 'pymongo'? Fix the class attribute.",
         )
         self.assertEqual(
             self.error_for(mongo_database_prefix=""),
@@ -292,6 +292,19 @@ class BadInputTests(unittest.TestCase):
             "TypeError: Test.document_models[0] = <class 'dict'> is not a Beanie document "
             "model: each entry must be a subclass of beanie.Document (or View / UnionDoc), or "
             "the dotted path of one, e.g. 'myapp.models.Order'.",
+        )
+
+    def test_close_matches_and_uri_type(self):
+        self.assertEqual(
+            self.error_for(mongo_isolation="tset"),
+            "ValueError: Test.mongo_isolation = 'tset' is not valid; valid values: 'test', "
+            "'class'. Did you mean 'test'? Fix the class attribute.",
+        )
+        self.assertEqual(
+            self.error_for(mongo_uri=27017),
+            "TypeError: Test.mongo_uri = '27017' is not valid: it must be a 'mongodb://' or "
+            "'mongodb+srv://' URI string, or None for MONGODB_URI or the embedded server. Fix "
+            "the class attribute.",
         )
 
     def test_unreachable_uri_fails_fast_with_the_uri_redacted(self):

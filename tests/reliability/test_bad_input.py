@@ -42,7 +42,7 @@ class ClassAttributeTests(unittest.TestCase):
             error_for(mongo_isolation="per-test"),
             [
                 "ValueError: Test.mongo_isolation = 'per-test' is not valid; valid values: "
-                "'test', 'class'. Fix the class attribute."
+                "'test', 'class'. Did you mean 'test'? Fix the class attribute."
             ],
         )
 
@@ -51,7 +51,7 @@ class ClassAttributeTests(unittest.TestCase):
             error_for(mongo_driver="pymongo-async"),
             [
                 "ValueError: Test.mongo_driver = 'pymongo-async' is not valid; valid values: "
-                "'pymongo', 'motor'. Fix the class attribute."
+                "'pymongo', 'motor'. Did you mean 'pymongo'? Fix the class attribute."
             ],
         )
 
