@@ -31,6 +31,7 @@ from asynctestkit.aws._accounts import Accounts, AwsAccount, LocalAccounts, StsA
 from asynctestkit.aws._env import AwsEnvironment
 from asynctestkit.aws._server import MotoServer, acquire_shared_server, release_shared_server
 from asynctestkit.case import AsyncTestCase
+from asynctestkit.fakes._session import NOT_FAKED
 
 __all__ = ["AwsTestCase", "MotoMixin"]
 
@@ -163,6 +164,9 @@ class MotoMixin(_MixinBase):
         cls.addClassCleanup(_guard.take_violations)
         # After the environment: a session reads AWS_PROFILE and the config file at once.
         session = aioboto3.Session()
+        # FakeAwsMixin on the same class fakes the code under test's clients, not these.
+        setattr(session, NOT_FAKED, True)
+        setattr(session._session, NOT_FAKED, True)
         regions = await _known_regions(session)
         if region not in regions:
             raise ValueError(

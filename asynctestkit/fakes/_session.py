@@ -14,6 +14,11 @@ from asynctestkit._extras import require
 from asynctestkit._resource import StartStop
 from asynctestkit.fakes._client import FakeClient
 
+#: Set to True on an aioboto3 Session (and its aiobotocore session) that patch_aioboto3
+#: must leave real: MotoMixin's own session, so aws_client() reaches the moto server while
+#: the code under test gets fakes.
+NOT_FAKED = "_asynctestkitNotFaked"
+
 T = TypeVar("T")
 
 NO_RESOURCE = (
@@ -119,18 +124,29 @@ class Aioboto3Patch(StartStop["FakeSession"]):
         aioboto3_session = require("aioboto3.session", extra="aws", feature=feature)
         aiobotocore_session = require("aiobotocore.session", extra="aws", feature=feature)
         session = self.session
+        # What is patched now (the real methods, or an outer patch, which delegates in turn):
+        # sessions marked NOT_FAKED (the moto side of MotoMixin) keep real clients.
+        outer_client = aioboto3_session.Session.client
+        outer_resource = aioboto3_session.Session.resource
+        outer_create_client = aiobotocore_session.AioSession.create_client
 
         def client(
             real: Any, service_name: str, region_name: str | None = None, *a: Any, **kw: Any
-        ) -> _ClientContext:
+        ) -> Any:
+            if getattr(real, NOT_FAKED, False):
+                return outer_client(real, service_name, region_name, *a, **kw)
             return session.client(service_name, region_name or real.region_name)
 
-        def resource(real: Any, service_name: str, *a: Any, **kw: Any) -> NoReturn:
+        def resource(real: Any, service_name: str, *a: Any, **kw: Any) -> Any:
+            if getattr(real, NOT_FAKED, False):
+                return outer_resource(real, service_name, *a, **kw)
             session.resource(service_name)
 
         def create_client(
             real: Any, service_name: str, region_name: str | None = None, *a: Any, **kw: Any
-        ) -> _ClientContext:
+        ) -> Any:
+            if getattr(real, NOT_FAKED, False):
+                return outer_create_client(real, service_name, region_name, *a, **kw)
             return session.client(service_name, region_name)
 
         stack = ExitStack()
