@@ -17,6 +17,20 @@ mongomock: Any = importlib.import_module("mongomock_ng")
 filtering: Any = importlib.import_module("mongomock_ng.filtering")
 helpers: Any = importlib.import_module("mongomock_ng.helpers")
 _store: Any = importlib.import_module("mongomock_ng.store")
+_aggregate: Any = importlib.import_module("mongomock_ng.aggregate")
+_process_pipeline = _aggregate.process_pipeline
+
+
+def _process_pipeline_on_a_list(collection: Any, *args: Any, **kwargs: Any) -> Any:
+    # mongomock-ng 7.11 runs a $lookup's own pipeline on a generator of the matched
+    # documents; its stages expect a list: a nested $lookup returns the exhausted generator
+    # (so [] where mongod finds documents) and $limit fails on it. Give every pipeline a list.
+    if not isinstance(collection, list):
+        collection = list(collection)
+    return _process_pipeline(collection, *args, **kwargs)
+
+
+_aggregate.process_pipeline = _process_pipeline_on_a_list
 CollectionStore = Any
 DatabaseStore = Any
 ServerStore = Any

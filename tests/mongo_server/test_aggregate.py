@@ -66,6 +66,37 @@ class AggregateTests:
         self.assertEqual(result[0]["orders"], [{"total": 10}, {"total": 5}])
         self.assertEqual(result[1]["orders"], [{"total": 7}])
 
+    async def test_lookup_nested_in_a_lookup_pipeline(self):
+        # How Beanie's fetch_links reaches a BackLink: a $lookup inside a $lookup pipeline.
+        result = await self.db["orders"].aggregate(
+            [
+                {"$match": {"_id": 3}},
+                {
+                    "$lookup": {
+                        "from": "customers",
+                        "localField": "cust",
+                        "foreignField": "_id",
+                        "as": "c",
+                        "pipeline": [
+                            {
+                                "$lookup": {
+                                    "from": "orders",
+                                    "localField": "_id",
+                                    "foreignField": "cust",
+                                    "as": "all_orders",
+                                }
+                            },
+                            {"$limit": 1},
+                        ],
+                    }
+                },
+            ]
+        )
+        self.assertEqual(
+            result[0]["c"],
+            [{"_id": "b", "name": "Bob", "all_orders": [{"_id": 3, "cust": "b", "total": 7}]}],
+        )
+
     async def test_facet(self):
         result = await self.db["orders"].aggregate(
             [
