@@ -8,6 +8,8 @@ import gc
 import itertools
 import math
 import os
+import sys
+import sysconfig
 import threading
 import traceback
 import types
@@ -29,6 +31,24 @@ _TEST_TOKEN: contextvars.ContextVar[int | None] = contextvars.ContextVar(
 _tokens = itertools.count(1)
 
 LoopFactory = Callable[[], asyncio.AbstractEventLoop]
+
+# Installed packages and the standard library: a task one of them starts during a test
+# (a client created in asyncSetUpClass connecting lazily and starting its monitors) belongs
+# to that client, not to the test; only tasks the test's own code starts are its leftovers.
+_LIBRARY_DIRS = tuple(
+    {os.path.join(sysconfig.get_paths()[key], "") for key in ("stdlib", "purelib", "platlib")}
+)
+
+
+def _library_caller() -> bool:
+    """Whether the code creating the current task lives in an installed library."""
+    frame: types.FrameType | None = sys._getframe(1)
+    while frame is not None and (
+        frame.f_code.co_filename == __file__ or frame.f_code.co_filename.startswith(_ASYNCIO_DIR)
+    ):
+        frame = frame.f_back
+    return frame is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRS)
+
 
 TIMEOUT_MESSAGE = (
     "{test} did not finish within {limit:g} s (test_timeout); it was waiting at:\n{stack}"
@@ -100,7 +120,7 @@ class LoopRunner:
                     del source[-1]
             context = kwargs.get("context")
             token = _TEST_TOKEN.get() if context is None else context.get(_TEST_TOKEN)
-            if token is not None and isinstance(task, asyncio.Task):
+            if token is not None and isinstance(task, asyncio.Task) and not _library_caller():
                 creators[task] = token
             return task
 

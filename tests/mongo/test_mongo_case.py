@@ -430,3 +430,30 @@ class GenericRestoreTests(IsolationTests):
         self.addCleanup(patcher.stop)
         del _commands._COMMANDS["asynctestkitSnapshot"]
         del _commands._COMMANDS["asynctestkitRestore"]
+
+
+class ClassLevelClientTests(unittest.TestCase):
+    def test_a_lazily_connecting_class_client_keeps_its_monitors(self):
+        # The headline use case without MongoTestCase: the client connects in test 1, so
+        # PyMongo starts its monitor tasks while test 1 runs. They are the client's, not
+        # test 1's leftovers: nothing is cancelled, nothing is reported.
+        from pymongo import AsyncMongoClient
+
+        from asynctestkit import AsyncTestCase
+
+        class Test(AsyncTestCase):
+            fail_on_pending_tasks = True
+
+            @classmethod
+            async def asyncSetUpClass(cls):
+                cls.client = AsyncMongoClient(shared_server_uri())
+                cls.addAsyncClassCleanup(cls.client.close)
+                cls.addAsyncClassCleanup(cls.client.drop_database, "lazy_client")
+
+            async def test_1(self):
+                await self.client.lazy_client.c.insert_one({"a": 1})
+
+            async def test_2(self):
+                self.assertEqual(await self.client.lazy_client.c.count_documents({}), 1)
+
+        self.assertEqual(problems(run_tests(Test)), [])
