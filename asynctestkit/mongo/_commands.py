@@ -314,6 +314,22 @@ class Backend:
             db, engine.store, engine.client, None, lsid, connection_id, local_address, body
         )
 
+    def forget_database(self, db: str) -> None:
+        """Free everything kept for a dropped database (a test suite drops one per class)."""
+        engine = self.engine
+        engine.store._databases.pop(db, None)
+        # mongomock caches a Database per name, and its Collections, bound to that store.
+        engine.client._database_accesses.pop(db, None)
+        self.snapshots.pop(db, None)
+        # Write versions matter only to open transactions whose snapshot has this database:
+        # a later snapshot is newer than every one of them.
+        if not any(
+            session.txn is not None and db in session.txn.store.snapshot_seq
+            for session in self.sessions.values()
+        ):
+            for key in [key for key in engine.versions if key[0] == db]:
+                del engine.versions[key]
+
     def wrote(self, ctx: Context, coll: str) -> None:
         """Note a write to ``coll``: for conflict detection, or for the transaction's commit."""
         if ctx.txn is None:
@@ -985,10 +1001,7 @@ def _drop_database(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict
         backend.wrote(ctx, name)
     for name in list(views(db_store)):
         backend.wrote(ctx, name)
-    # Emptied in place: the engine's Database objects keep a reference to this store.
-    db_store._collections.clear()
-    views(db_store).clear()
-    backend.snapshots.pop(ctx.db, None)
+    backend.forget_database(ctx.db)
     return {"ok": 1.0}
 
 
