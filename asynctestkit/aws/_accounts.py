@@ -124,6 +124,7 @@ def _free_moto_account(account_id: str) -> None:
 
 
 def _untrack_disposed(tracked: list[Any], account_id: str) -> None:
+    """Dispose of the account's objects in ``tracked`` and stop tracking them."""
     count = len(tracked)  # the server's threads may append meanwhile: leave those be
     kept = []
     for instance in tracked[:count]:
