@@ -23,11 +23,11 @@ import socket
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from types import TracebackType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from asynctestkit._extras import require
+from asynctestkit._resource import StartStop
 
 _WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -299,7 +299,7 @@ for _method in _HTTP_METHODS:
     setattr(_Handler, f"do_{_method}", _Handler._run_wsgi)
 
 
-class MotoServer:
+class MotoServer(StartStop["MotoServer"]):
     """moto on ``127.0.0.1`` (port 0 by default), fast and silent; stops in milliseconds.
 
     Example::
@@ -348,10 +348,10 @@ class MotoServer:
             self.dispatcher = _shared_dispatcher()
         return self.dispatcher
 
-    def start(self) -> None:
+    def start(self) -> MotoServer:
         """Bind, start the accept thread and return once the server answers."""
         if self.running:
-            return
+            return self
         self._dispatcher()
         listener = socket.create_server(self._address)
         self.server_address = listener.getsockname()[:2]
@@ -362,6 +362,7 @@ class MotoServer:
         )
         self._accept_thread.daemon = True
         self._accept_thread.start()
+        return self
 
     def _accept_loop(self) -> None:
         assert self._listener is not None and self._wake is not None
@@ -415,29 +416,6 @@ class MotoServer:
         for end in self._wake:
             end.close()
         self._listener = self._wake = None
-
-    def __enter__(self) -> MotoServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    async def __aenter__(self) -> MotoServer:
-        return self.__enter__()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 _dispatcher_lock = threading.Lock()
