@@ -28,6 +28,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, ClassVar, TypeVar, cast
 
 from asynctestkit._binding import class_or_instance
+from asynctestkit._hooks import Hook, check_hooks, hooks_of
 from asynctestkit._loop import LoopFactory, LoopRunner, Scope, task_origin
 
 __all__ = ["AsyncTestCase", "EventLoopMixin", "LeftoverWarning"]
@@ -71,6 +72,22 @@ _TIMEOUT_ENV = "ASYNCTESTKIT_TIMEOUT"
 _MISSING = object()
 # The cooperative hooks mixins extend; each must come before AsyncTestCase in the MRO.
 _HOOKS = ("_asynctestkitSetUpClass", "_asynctestkitAfterSetUpClass", "_asynctestkitSetUp")
+# The user's hooks, checked when a class is defined. An async setUp/tearDown is awaited
+# here (asynctest allowed it), so only the class-level sync hooks must stay sync.
+_USER_HOOKS = (
+    Hook("setUpClass", True, False, "move the async work to asyncSetUpClass"),
+    Hook("tearDownClass", True, False, "move the async work to asyncTearDownClass"),
+    Hook("asyncSetUpClass", True, True),
+    Hook("asyncTearDownClass", True, True),
+    Hook("asyncSetUp", False, True),
+    Hook("asyncTearDown", False, True),
+)
+_MIXIN_USER_HOOKS = (
+    Hook("setUpClass", True, False, "run coroutines in it with cls.run_async(...)"),
+    Hook("tearDownClass", True, False, "run coroutines in it with cls.run_async(...)"),
+    Hook("setUp", False, False, "run coroutines in it with self.run_async(...)"),
+    Hook("tearDown", False, False, "run coroutines in it with self.run_async(...)"),
+)
 
 
 class LeftoverWarning(RuntimeWarning):
@@ -221,6 +238,7 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
         for base in mro[mro.index(AsyncTestCase) + 1 :]:
             if any(hook in vars(base) for hook in _HOOKS):
                 raise TypeError(MIXIN_ORDER.format(cls=cls.__name__, mixin=base.__name__))
+        check_hooks(cls, hooks_of(cls, _USER_HOOKS))
 
     def __init__(self, methodName: str = "runTest") -> None:
         super().__init__(methodName)
@@ -544,6 +562,10 @@ class EventLoopMixin:
 
     _asynctestkitMixinRunner: ClassVar[LoopRunner]
     _asynctestkitMixinScope: ClassVar[Scope]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        check_hooks(cls, _MIXIN_USER_HOOKS)
 
     @classmethod
     def setUpClass(cls) -> None:

@@ -173,6 +173,8 @@ class MongoMixin:
 
     _asynctestkitMongoSnapshot: ClassVar[dict[str, list[Any]] | None]
     _asynctestkitMongoIsolation: ClassVar[str]
+    # Checked when a class is defined: a classmethod and a coroutine function.
+    _asynctestkitAsyncClassHooks: ClassVar[tuple[str, ...]] = ("asyncSetUpTestData",)
 
     @classmethod
     async def asyncSetUpTestData(cls) -> None:
