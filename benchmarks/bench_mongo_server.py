@@ -70,8 +70,8 @@ async def _ping_round_trips(uri: str, runs: int) -> list[float]:
 
 def _handler_round_trips(runs: int) -> list[float]:
     """The server's own work (wire decode, command, engine, encode) without any driver."""
-    from asynctestkit.mongo import _wire
-    from asynctestkit.mongo._commands import Backend
+    from asynctestkit.mongo.server import _wire
+    from asynctestkit.mongo.server._backend import Backend
 
     backend = Backend()
     times = []

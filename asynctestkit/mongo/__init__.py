@@ -1,4 +1,4 @@
-"""MongoDB support: the embedded wire-protocol server and (soon) the Mongo test cases.
+"""MongoDB support: the Mongo test cases and the embedded wire-protocol server (server/).
 
 Importing this package is cheap: pymongo and the storage engine load on first use of a
 name below, and a missing optional dependency names the extra to install.
@@ -12,7 +12,6 @@ from asynctestkit._extras import require
 from asynctestkit._lazy import lazy_attributes
 
 if TYPE_CHECKING:
-    from asynctestkit.mongo._server import EmbeddedMongoServer
     from asynctestkit.mongo._shared import (
         acquire_shared_server,
         release_shared_server,
@@ -20,6 +19,7 @@ if TYPE_CHECKING:
         shared_server_uri,
     )
     from asynctestkit.mongo.case import MongoMixin, MongoTestCase
+    from asynctestkit.mongo.server._server import EmbeddedMongoServer
 
 __all__ = [
     "EmbeddedMongoServer",
@@ -34,7 +34,7 @@ __all__ = [
 # Public name -> module that defines it, imported on first access.
 _LAZY = {
     # The embedded server (issue 3).
-    "EmbeddedMongoServer": "asynctestkit.mongo._server",
+    "EmbeddedMongoServer": "asynctestkit.mongo.server._server",
     "acquire_shared_server": "asynctestkit.mongo._shared",
     "release_shared_server": "asynctestkit.mongo._shared",
     "shared_server": "asynctestkit.mongo._shared",
@@ -49,7 +49,7 @@ _SERVER_REQUIRES = (("pymongo", "mongo"), ("mongomock_ng", "mongo"))
 
 
 def _require_server_dependencies(module: str) -> None:
-    if module.startswith("asynctestkit.mongo._"):
+    if module.startswith(("asynctestkit.mongo._", "asynctestkit.mongo.server")):
         for dependency, extra in _SERVER_REQUIRES:
             require(dependency, extra, "The embedded MongoDB server")
 

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from asynctestkit.mongo._server import EmbeddedMongoServer
+from asynctestkit.mongo.server._server import EmbeddedMongoServer
 
 _RELEASE_WITHOUT_ACQUIRE = (
     "release_shared_server() was called more times than acquire_shared_server(); "

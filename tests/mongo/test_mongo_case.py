@@ -423,13 +423,13 @@ class GenericRestoreTests(IsolationTests):
     """The same isolation tests on the path any MongoDB takes (no server-side snapshot)."""
 
     def setUp(self):
-        from asynctestkit.mongo import _commands
+        from asynctestkit.mongo.server import _registry
 
-        patcher = mock.patch.dict(_commands._COMMANDS)
+        patcher = mock.patch.dict(_registry._COMMANDS)
         patcher.start()
         self.addCleanup(patcher.stop)
-        del _commands._COMMANDS["asynctestkitSnapshot"]
-        del _commands._COMMANDS["asynctestkitRestore"]
+        del _registry._COMMANDS["asynctestkitSnapshot"]
+        del _registry._COMMANDS["asynctestkitRestore"]
 
 
 class ClassLevelClientTests(unittest.TestCase):

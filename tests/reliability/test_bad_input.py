@@ -14,8 +14,9 @@ import pymongo
 
 from asynctestkit import MongoAwsTestCase
 from asynctestkit.fakes import fake_client
-from asynctestkit.mongo import EmbeddedMongoServer, _wire
+from asynctestkit.mongo import EmbeddedMongoServer
 from asynctestkit.mongo import case as mongo_case
+from asynctestkit.mongo.server import _wire
 from tests.reliability._support import Resources, run_suite, warm_up
 
 FAST_SELECTION_S = 0.5

@@ -7,8 +7,14 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
-from asynctestkit.mongo._engine import CollectionStore
-from asynctestkit.mongo._errors import CommandError, not_implemented
+from asynctestkit.mongo.server import _engine
+from asynctestkit.mongo.server._engine import CollectionStore
+from asynctestkit.mongo.server._errors import (
+    BAD_VALUE,
+    INDEX_NOT_FOUND,
+    CommandError,
+    not_implemented,
+)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _PHRASE = re.compile(r'"([^"]*)"')
@@ -125,21 +131,20 @@ def _field_values(doc: dict[str, Any], path: str) -> Iterator[str]:
 
 
 def _text_fields(store: CollectionStore) -> list[str]:
-    for spec in store.indexes.values():
-        fields = [field for field, kind in spec["key"] if kind == "text"]
-        if fields:
-            return fields
-    raise CommandError(27, "text index required for $text query")
+    fields = _engine.text_index_fields(store)
+    if fields:
+        return fields
+    raise CommandError(INDEX_NOT_FOUND, "text index required for $text query")
 
 
 def rewrite(collection: Any, store: CollectionStore, ns: str, query: dict[str, Any]) -> Any:
     """Replace the top-level ``$text`` of ``query`` with the ``_id``s it matches."""
     spec = query["$text"]
     if not isinstance(spec, dict) or not isinstance(spec.get("$search"), str):
-        raise CommandError(2, "$text requires a $search string")
+        raise CommandError(BAD_VALUE, "$text requires a $search string")
     for key in spec:
         if key not in ("$search", "$language", "$caseSensitive", "$diacriticSensitive"):
-            raise CommandError(2, f"unknown operator: {key}")
+            raise CommandError(BAD_VALUE, f"unknown operator: {key}")
     if spec.get("$caseSensitive") or spec.get("$diacriticSensitive"):
         raise not_implemented("Case or diacritic sensitive $text search")
     language = str(spec.get("$language", "english"))
@@ -157,7 +162,7 @@ def rewrite(collection: Any, store: CollectionStore, ns: str, query: dict[str, A
         positive.update(_terms(phrase, language))
     fields = _text_fields(store)
     ids = []
-    for doc in store.documents:
+    for doc in _engine.all_documents(store):
         texts = [text for field in fields for text in _field_values(doc, field)]
         words = {term for text in texts for term in _terms(text, language)}
         if not positive & words or negative & words:

@@ -9,9 +9,14 @@ import threading
 from typing import Any
 
 from asynctestkit._resource import StartStop
-from asynctestkit.mongo import _wire
-from asynctestkit.mongo._commands import Backend
-from asynctestkit.mongo._errors import CommandError
+from asynctestkit.mongo.server import _wire
+from asynctestkit.mongo.server._backend import Backend
+from asynctestkit.mongo.server._errors import (
+    BSON_OBJECT_TOO_LARGE,
+    CODE_NAMES,
+    UNSUPPORTED_OP_QUERY_COMMAND,
+    CommandError,
+)
 
 START_TIMEOUT = 10.0
 _NOT_STARTED = (
@@ -76,7 +81,9 @@ class _Connection(asyncio.Protocol):
             request = _wire.parse(message)
         except _wire.DocumentTooLarge as exc:
             # mongod refuses the command and keeps the connection.
-            return _wire.encode_reply(exc.request, CommandError(10334, str(exc)).reply())
+            return _wire.encode_reply(
+                exc.request, CommandError(BSON_OBJECT_TOO_LARGE, str(exc)).reply()
+            )
         if request.op_code == _wire.OP_QUERY:
             name = next(iter(request.body), "")
             namespace = request.legacy_namespace or ""
@@ -84,8 +91,8 @@ class _Connection(asyncio.Protocol):
                 reply = {
                     "ok": 0.0,
                     "errmsg": _UNSUPPORTED_OP_QUERY.format(name=name or namespace),
-                    "code": 352,
-                    "codeName": "UnsupportedOpQueryCommand",
+                    "code": UNSUPPORTED_OP_QUERY_COMMAND,
+                    "codeName": CODE_NAMES[UNSUPPORTED_OP_QUERY_COMMAND],
                 }
                 return _wire.encode_reply(request, reply)
             db = namespace[: -len(".$cmd")]

@@ -10,7 +10,11 @@ from typing import Any
 import bson
 from bson.raw_bson import RawBSONDocument
 
-from asynctestkit.mongo._errors import CommandError
+from asynctestkit.mongo.server._errors import (
+    CURSOR_NOT_FOUND,
+    UNAUTHORIZED,
+    CommandError,
+)
 
 DEFAULT_BATCH_SIZE = 101
 # mongod never puts more than 16 MiB of documents in one batch.
@@ -55,11 +59,11 @@ class CursorManager:
     def get_more(self, cursor_id: int, collection: str, db: str, batch_size: int | None) -> Any:
         cursor = self._cursors.get(cursor_id)
         if cursor is None:
-            raise CommandError(43, f"cursor id {cursor_id} not found")
+            raise CommandError(CURSOR_NOT_FOUND, f"cursor id {cursor_id} not found")
         expected = cursor.ns.split(".", 1)[1]
         if collection != expected:
             raise CommandError(
-                13,
+                UNAUTHORIZED,
                 f"Requested getMore on namespace '{db}.{collection}', "
                 f"but cursor belongs to a different namespace {cursor.ns}",
             )

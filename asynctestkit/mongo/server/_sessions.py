@@ -5,8 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from asynctestkit.mongo._engine import Engine, Transaction
-from asynctestkit.mongo._errors import CommandError
+from asynctestkit.mongo.server._engine import Engine, Transaction
+from asynctestkit.mongo.server._errors import (
+    NO_SUCH_TRANSACTION,
+    TRANSACTION_COMMITTED,
+    TRANSACTION_TOO_OLD,
+    CommandError,
+)
 
 _TRANSIENT = ("TransientTransactionError",)
 
@@ -30,18 +35,18 @@ class Session:
                 f"Given transaction number {txn_number} does not match any in-progress "
                 f"transactions. The active transaction number is {self.txn_number}"
             )
-        return CommandError(251, message, labels=_TRANSIENT)
+        return CommandError(NO_SUCH_TRANSACTION, message, labels=_TRANSIENT)
 
     def begin(self, engine: Engine, txn_number: int) -> Transaction:
         if txn_number < self.txn_number:
             raise CommandError(
-                225,
+                TRANSACTION_TOO_OLD,
                 f"Cannot start transaction {txn_number} on session because a newer "
                 f"transaction {self.txn_number} has already started.",
             )
         if txn_number == self.txn_number:
             raise CommandError(
-                251,
+                NO_SUCH_TRANSACTION,
                 f"Given transaction number {txn_number} does not match any in-progress "
                 f"transactions. The active transaction number is {self.txn_number}",
                 labels=_TRANSIENT,
@@ -58,7 +63,8 @@ class Session:
             if command == "commitTransaction":
                 return None
             raise CommandError(
-                256, f"Transaction with {{ txnNumber: {txn_number} }} has been committed."
+                TRANSACTION_COMMITTED,
+                f"Transaction with {{ txnNumber: {txn_number} }} has been committed.",
             )
         if txn_number != self.txn_number or self.state != "in_progress" or self.txn is None:
             raise self._no_such_transaction(txn_number)
@@ -84,7 +90,7 @@ class Session:
             return self.retry_reply
         if txn_number < self.txn_number:
             raise CommandError(
-                225,
+                TRANSACTION_TOO_OLD,
                 f"Retryable write with txnNumber {txn_number} is prohibited on session "
                 f"because a newer retryable write with txnNumber {self.txn_number} has "
                 "already started on this session.",

@@ -1,0 +1,414 @@
+"""The engine adapter: the one module that touches mongomock-ng's internals.
+
+The storage engine is mongomock-ng (7.11). The commands never reach into it: they call the
+functions below, which use its private store classes (``mongomock_ng/store.py``:
+``ServerStore._databases``, ``DatabaseStore._collections``, ``CollectionStore._documents``,
+``indexes``, ``_ttl_indexes``, ``_is_force_created``), its collection's private write methods
+(``mongomock_ng/collection.py``: ``_insert``, ``_update``, ``_delete``,
+``_copy_only_fields``), ``MongoClient._database_accesses`` and ``filtering``/``helpers``.
+:data:`UPSTREAM` names each of them; ``tests/mongo_server/test_engine_adapter.py`` fails by
+name the day a release moves one. This module also keeps what mongod has and the engine
+lacks: the catalog (:class:`CollectionInfo`, views) and snapshot transactions.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import bson
+from bson.binary import Binary, UuidRepresentation
+
+from asynctestkit.mongo.server._errors import (
+    BAD_VALUE,
+    DOCUMENT_VALIDATION_FAILURE,
+    DUPLICATE_KEY,
+    INVALID_PIPELINE_OPERATOR,
+    WRITE_CONFLICT,
+    CommandError,
+    mongod_repr,
+    not_implemented,
+)
+
+# mongomock-ng ships py.typed but leaves its functions unannotated: use it through Any.
+mongomock: Any = importlib.import_module("mongomock_ng")
+filtering: Any = importlib.import_module("mongomock_ng.filtering")
+helpers: Any = importlib.import_module("mongomock_ng.helpers")
+_store: Any = importlib.import_module("mongomock_ng.store")
+_aggregate: Any = importlib.import_module("mongomock_ng.aggregate")
+_process_pipeline = _aggregate.process_pipeline
+
+
+def _process_pipeline_on_a_list(collection: Any, *args: Any, **kwargs: Any) -> Any:
+    # mongomock-ng 7.11 runs a $lookup's own pipeline on a generator of the matched
+    # documents; its stages expect a list: a nested $lookup returns the exhausted generator
+    # (so [] where mongod finds documents) and $limit fails on it. Give every pipeline a list.
+    if not isinstance(collection, list):
+        collection = list(collection)
+    return _process_pipeline(collection, *args, **kwargs)
+
+
+_aggregate.process_pipeline = _process_pipeline_on_a_list
+CollectionStore = Any
+DatabaseStore = Any
+ServerStore = Any
+
+_WRITE_CONFLICT = (
+    "Caused by :: Write conflict during plan execution and yielding is disabled. :: "
+    "Please retry your operation or multi-document transaction."
+)
+
+
+@dataclass
+class CollectionInfo:
+    """What mongod keeps in its catalog for a collection and mongomock does not."""
+
+    uuid: Binary = field(
+        default_factory=lambda: Binary.from_uuid(uuid.uuid4(), UuidRepresentation.STANDARD)
+    )
+    options: dict[str, Any] = field(default_factory=dict)
+    # Index specs exactly as listIndexes reports them, the _id index excluded.
+    indexes: list[dict[str, Any]] = field(default_factory=list)
+
+
+def collection_info(store: CollectionStore) -> CollectionInfo:
+    """The catalog entry of a collection store, created on first use."""
+    info: CollectionInfo | None = getattr(store, "_asynctestkit_info", None)
+    if info is None:
+        info = CollectionInfo()
+        store._asynctestkit_info = info  # type: ignore[attr-defined]
+    return info
+
+
+def index_specs(store: CollectionStore) -> list[dict[str, Any]]:
+    """The collection's indexes as listIndexes reports them, ``_id_`` first."""
+    return [{"v": 2, "key": {"_id": 1}, "name": "_id_"}, *collection_info(store).indexes]
+
+
+def reset_collection_info(store: CollectionStore) -> None:
+    store._asynctestkit_info = None  # type: ignore[attr-defined]
+
+
+def views(db_store: DatabaseStore) -> dict[str, dict[str, Any]]:
+    """The views of a database: name -> {viewOn, pipeline[, collation]}."""
+    found: dict[str, dict[str, Any]] | None = getattr(db_store, "_asynctestkit_views", None)
+    if found is None:
+        found = {}
+        db_store._asynctestkit_views = found  # type: ignore[attr-defined]
+    return found
+
+
+def _copy_collection(src: CollectionStore) -> CollectionStore:
+    dst = _store.CollectionStore(src.name)
+    dst._documents = copy.deepcopy(src._documents)
+    dst.indexes = copy.deepcopy(src.indexes)
+    dst._ttl_indexes = copy.deepcopy(src._ttl_indexes)
+    dst.options = copy.deepcopy(src.options)
+    dst._is_force_created = src._is_force_created
+    dst._asynctestkit_info = copy.deepcopy(  # type: ignore[attr-defined]
+        getattr(src, "_asynctestkit_info", None)
+    )
+    return dst
+
+
+def _copy_database(src: DatabaseStore) -> DatabaseStore:
+    dst = _store.DatabaseStore()
+    for name, col in src._collections.items():
+        if col.is_created:
+            dst._collections[name] = _copy_collection(col)
+    dst._asynctestkit_views = copy.deepcopy(views(src))  # type: ignore[attr-defined]
+    return dst
+
+
+class _SnapshotStore(_store.ServerStore):  # type: ignore[misc]
+    """A transaction's view: each database is copied from the engine on first touch."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__()
+        self._engine = engine
+        self.snapshot_seq: dict[str, int] = {}
+
+    def __getitem__(self, db_name: str) -> DatabaseStore:
+        databases: dict[str, DatabaseStore] = self._databases
+        try:
+            return databases[db_name]
+        except KeyError:
+            db = databases[db_name] = _copy_database(self._engine.store[db_name])
+            self.snapshot_seq[db_name] = self._engine.seq
+            return db
+
+
+class Transaction:
+    """Snapshot isolation: reads and writes go to copies, committed all at once."""
+
+    def __init__(self, engine: Engine, txn_number: int) -> None:
+        self.engine = engine
+        self.txn_number = txn_number
+        self.store = _SnapshotStore(engine)
+        self.client: Any = mongomock.MongoClient(_store=self.store)
+        self.written: set[tuple[str, str]] = set()
+
+    def check_conflict(self, db: str, coll: str) -> None:
+        """Fail like mongod when someone else wrote ``db.coll`` after our snapshot."""
+        self.store[db]
+        if self.engine.versions.get((db, coll), 0) > self.store.snapshot_seq[db]:
+            raise CommandError(
+                WRITE_CONFLICT, _WRITE_CONFLICT, labels=("TransientTransactionError",)
+            )
+
+    def commit(self) -> None:
+        for db, coll in sorted(self.written):
+            self.check_conflict(db, coll)
+        for db, coll in self.written:
+            txn_db = self.store[db]
+            base_db = self.engine.store[db]
+            base_db._collections[coll] = txn_db._collections[coll]
+            views(base_db).update(views(txn_db))
+            self.engine.bump(db, coll)
+
+
+class Engine:
+    """The whole server's data, with per-collection write versions for conflict checks."""
+
+    def __init__(self) -> None:
+        self.store: ServerStore = _store.ServerStore()
+        self.client: Any = mongomock.MongoClient(_store=self.store)
+        self.seq = 0
+        self.versions: dict[tuple[str, str], int] = {}
+
+    def bump(self, db: str, coll: str) -> None:
+        self.seq += 1
+        self.versions[(db, coll)] = self.seq
+
+
+# -- everything else the commands need from the engine ------------------------------------
+
+# (object, attribute) pairs this module relies on, checked by test_engine_adapter.py.
+UPSTREAM: tuple[tuple[Any, str], ...] = (
+    (_store.ServerStore(), "_databases"),
+    (_store.DatabaseStore(), "_collections"),
+    (_store.CollectionStore(""), "_documents"),
+    (_store.CollectionStore(""), "indexes"),
+    (_store.CollectionStore(""), "_ttl_indexes"),
+    (_store.CollectionStore(""), "_is_force_created"),
+    (_store.CollectionStore(""), "options"),
+    (_store.CollectionStore(""), "_remove_expired_documents"),
+    (_store.DatabaseStore(), "rename"),
+    (mongomock.Collection, "_insert"),
+    (mongomock.Collection, "_update"),
+    (mongomock.Collection, "_delete"),
+    (mongomock.Collection, "_copy_only_fields"),
+    (mongomock.MongoClient(), "_database_accesses"),
+    (filtering, "filter_applies"),
+    (helpers, "get_value_by_dot"),
+    (helpers, "NOTHING"),
+    (_aggregate, "process_pipeline"),
+)
+
+# The engine's "no value here" marker (a missing field on a path).
+NOTHING: Any = helpers.NOTHING
+filter_applies = filtering.filter_applies
+value_by_dot = helpers.get_value_by_dot
+
+
+def is_created(db_store: DatabaseStore, name: str) -> bool:
+    """Whether ``name`` exists in the database (the engine keeps phantom entries too)."""
+    store = db_store._collections.get(name, None)
+    return store is not None and bool(store.is_created)
+
+
+def created_collection_names(db_store: DatabaseStore) -> list[str]:
+    return list(db_store.list_created_collection_names())
+
+
+def created_database_names(server: ServerStore) -> set[str]:
+    """Databases with a collection, or with views only."""
+    names = set(server.list_created_database_names())
+    names.update(name for name, db in server._databases.items() if views(db))
+    return names
+
+
+def collection_stores(db_store: DatabaseStore) -> list[tuple[str, CollectionStore]]:
+    """(name, store) of every collection entry, created or not."""
+    return list(db_store._collections.items())
+
+
+def entry_names(db_store: DatabaseStore) -> list[str]:
+    """Every collection entry's name, including the engine's not-yet-created ones."""
+    return list(db_store._collections)
+
+
+def remove_entry(db_store: DatabaseStore, name: str) -> None:
+    db_store._collections.pop(name, None)
+
+
+def documents(store: CollectionStore) -> Any:
+    """The collection's documents by ``_id``, live (not a copy)."""
+    return store._documents
+
+
+def set_documents(store: CollectionStore, docs: Any | None) -> None:
+    """Replace the documents (a copy of ``docs``; None empties the collection)."""
+    store._documents = copy.deepcopy(docs) if docs else type(store._documents)()
+
+
+def document_by_id(store: CollectionStore, value: Any) -> dict[str, Any] | None:
+    """A copy of the document with this ``_id``, after the engine's TTL expiry."""
+    store._remove_expired_documents()
+    doc = store._documents.get(value)
+    return None if doc is None else copy.deepcopy(doc)
+
+
+def data_size(db_store: DatabaseStore) -> int:
+    """The BSON size of every document in the database."""
+    total = 0
+    for col in db_store._collections.values():
+        for doc in col._documents.values():
+            total += len(bson.encode(doc))
+    return total
+
+
+def document_count(store: CollectionStore) -> int:
+    return len(store._documents)
+
+
+def create_collection(store: CollectionStore, **options: Any) -> None:
+    store.create(**options)
+
+
+def drop_collection(db_store: DatabaseStore, name: str) -> None:
+    """Empty the collection, forget its catalog entry and remove it from the database."""
+    store = db_store[name]
+    store.drop()
+    reset_collection_info(store)
+    db_store._collections.pop(name, None)
+
+
+def rename_collection(db_store: DatabaseStore, source: str, target: str) -> None:
+    db_store.rename(source, target)
+
+
+def mark_created(store: CollectionStore) -> None:
+    """The collection exists even with no documents (mongod: createIndexes creates it)."""
+    store._is_force_created = True
+
+
+def validation_options(store: CollectionStore) -> dict[str, Any]:
+    """The engine's live validation options (validator, validationLevel, validationAction)."""
+    options: dict[str, Any] = store.options
+    return options
+
+
+def set_ttl(store: CollectionStore, index: str, seconds: Any) -> None:
+    engine_spec = store.indexes.get(index)
+    if engine_spec is not None:
+        engine_spec["expireAfterSeconds"] = seconds
+
+
+def drop_engine_index(store: CollectionStore, index: str) -> None:
+    store.indexes.pop(index, None)
+    store._ttl_indexes.pop(index, None)
+
+
+def engine_index_names(store: CollectionStore) -> list[tuple[str, list[str]]]:
+    """(name, key fields) of the engine's own indexes."""
+    return [(name, [k for k, _ in spec["key"]]) for name, spec in store.indexes.items()]
+
+
+def text_index_fields(store: CollectionStore) -> list[str] | None:
+    """The fields of the collection's text index, or None."""
+    for spec in store.indexes.values():
+        fields = [field for field, kind in spec["key"] if kind == "text"]
+        if fields:
+            return fields
+    return None
+
+
+def all_documents(store: CollectionStore) -> Any:
+    """Iterate the documents after the engine's TTL expiry."""
+    return store.documents
+
+
+def insert(collection: Any, doc: dict[str, Any], *, validate: bool) -> None:
+    collection._insert(doc, validate=validate)
+
+
+def update(collection: Any, query: dict[str, Any], update: Any, **options: Any) -> Any:
+    """The engine's update, with its raw result (n, nModified, upserted)."""
+    return collection._update(query, update, **options)
+
+
+def delete(collection: Any, query: dict[str, Any], *, multi: bool = False) -> Any:
+    return collection._delete(query, multi=multi)
+
+
+def project(collection: Any, doc: dict[str, Any], projection: dict[str, Any] | None) -> Any:
+    if not projection:
+        return doc
+    return collection._copy_only_fields(doc, projection, dict)
+
+
+def forget_database(engine: Engine, db: str) -> None:
+    """Drop the database's store and the client's cached Database bound to it."""
+    engine.store._databases.pop(db, None)
+    # mongomock caches a Database per name, and its Collections, bound to that store.
+    engine.client._database_accesses.pop(db, None)
+
+
+# -- engine errors as mongod's ---------------------------------------------------------------
+
+
+def index_name_for(store: CollectionStore, key_pattern: dict[str, Any]) -> str:
+    """The name of the index on ``key_pattern``, as mongod names it in errors."""
+    if list(key_pattern) == ["_id"]:
+        return "_id_"
+    for spec in collection_info(store).indexes:
+        if list(spec["key"]) == list(key_pattern):
+            return str(spec["name"])
+    for name, keys in engine_index_names(store):
+        if keys == list(key_pattern):
+            return name
+    return "_".join(f"{k}_{v}" for k, v in key_pattern.items())
+
+
+def translate(exc: Exception, ns: str, store: Callable[[], CollectionStore]) -> CommandError:
+    """Map an engine exception to the error mongod gives for the same operation."""
+    if isinstance(exc, CommandError):
+        return exc
+    if isinstance(exc, mongomock.DuplicateKeyError):
+        details = exc.details or {}
+        pattern = dict(details.get("keyPattern") or {"_id": 1})
+        value = dict(details.get("keyValue") or {})
+        value = {k: (None if v is NOTHING else v) for k, v in value.items()}
+        index = index_name_for(store(), pattern)
+        message = (
+            f"E11000 duplicate key error collection: {ns} index: {index} "
+            f"dup key: {mongod_repr(value)}"
+        )
+        return CommandError(DUPLICATE_KEY, message, keyPattern=pattern, keyValue=value)
+    if isinstance(exc, NotImplementedError):
+        return not_implemented(str(exc).split(".")[0] or "This operation")
+    if isinstance(exc, mongomock.OperationFailure):
+        code = exc.code if isinstance(exc.code, int) and exc.code else _guess_code(str(exc))
+        message = str(exc)
+        if code == DOCUMENT_VALIDATION_FAILURE:
+            return CommandError(
+                DOCUMENT_VALIDATION_FAILURE, "Document failed validation", errInfo=exc.details or {}
+            )
+        return CommandError(code, message)
+    if isinstance(exc, (ValueError, TypeError, KeyError)):
+        return CommandError(BAD_VALUE, str(exc))
+    raise exc
+
+
+def _guess_code(message: str) -> int:
+    lowered = message.lower()
+    if "validation" in lowered:
+        return DOCUMENT_VALIDATION_FAILURE
+    if "unrecognized expression" in lowered:
+        return INVALID_PIPELINE_OPERATOR
+    return BAD_VALUE

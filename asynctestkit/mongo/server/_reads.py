@@ -1,0 +1,245 @@
+"""Reads: find, getMore, killCursors, count, distinct."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import bson
+from bson.objectid import ObjectId
+
+from asynctestkit.mongo.server import _engine
+from asynctestkit.mongo.server._aggregation import resolve_view, run_aggregate
+from asynctestkit.mongo.server._args import (
+    check_collation,
+    check_hint,
+    check_projection,
+    coll_name,
+    doc_field,
+    int_field,
+    prepare_filter,
+    sort_list,
+    translate,
+    type_name,
+)
+from asynctestkit.mongo.server._engine import NOTHING, views
+from asynctestkit.mongo.server._errors import (
+    MISSING_FIELD,
+    TYPE_MISMATCH,
+    CommandError,
+    not_implemented,
+)
+from asynctestkit.mongo.server._registry import Context, command
+
+if TYPE_CHECKING:
+    from asynctestkit.mongo.server._backend import Backend
+
+_FIND_FIELDS = (
+    "filter",
+    "projection",
+    "sort",
+    "hint",
+    "skip",
+    "limit",
+    "batchSize",
+    "singleBatch",
+    "max",
+    "min",
+    "returnKey",
+    "showRecordId",
+    "tailable",
+    "oplogReplay",
+    "noCursorTimeout",
+    "awaitData",
+    "allowPartialResults",
+    "collation",
+    "allowDiskUse",
+    "let",
+    "readOnce",
+    "term",
+)
+
+
+@command("find", fields=_FIND_FIELDS)
+def _find(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+    name = coll_name(ctx, body, "find")
+    query = doc_field(body, "find", "filter") or {}
+    projection = doc_field(body, "find", "projection")
+    check_projection(projection)
+    sort = sort_list(doc_field(body, "find", "sort"))
+    skip = int_field(body, "find", "skip", 0) or 0
+    limit = int_field(body, "find", "limit", 0) or 0
+    batch_size = int_field(body, "find", "batchSize", None)
+    for option in ("max", "min", "returnKey", "showRecordId", "tailable", "awaitData"):
+        if body.get(option):
+            raise not_implemented(f"find with '{option}'")
+    if body.get("let"):
+        raise not_implemented("find with 'let' variables")
+    check_collation(body.get("collation"))
+    ns = ctx.ns(name)
+    if name in views(ctx.db_store()):
+        pipeline: list[dict[str, Any]] = [{"$match": query}] if query else []
+        if sort:
+            pipeline.append({"$sort": dict(sort)})
+        if skip:
+            pipeline.append({"$skip": skip})
+        if limit:
+            pipeline.append({"$limit": limit})
+        if projection:
+            pipeline.append({"$project": projection})
+        source, full = resolve_view(ctx, name, pipeline)
+        docs = run_aggregate(ctx, source, full)
+    else:
+        check_hint(ctx, name, body.get("hint"))
+        by_id = None if projection or skip else _find_by_id(ctx, name, query)
+        if by_id is not None:
+            docs = by_id
+        else:
+            docs = _find_docs(ctx, name, query, projection, skip, limit, sort)
+    single = bool(body.get("singleBatch")) or (
+        limit and batch_size is not None and batch_size >= limit
+    )
+    cursor = backend.cursors.open(ns, docs, batch_size, single_batch=bool(single), lsid=ctx.lsid)
+    return {"cursor": cursor, "ok": 1.0}
+
+
+# _id types whose dict lookup matches exactly what MongoDB's equality matches (bool is
+# excluded: True == 1 in Python, not in MongoDB).
+_ID_FAST_TYPES = (str, int, bson.Int64, ObjectId)
+
+
+def _find_by_id(ctx: Context, name: str, query: dict[str, Any]) -> list[Any] | None:
+    """``{_id: value}`` is a key lookup; the engine would scan every document."""
+    if len(query) != 1 or "_id" not in query:
+        return None
+    value = query["_id"]
+    if type(value) not in _ID_FAST_TYPES:
+        return None
+    db_store = ctx.db_store()
+    if name not in _engine.entry_names(db_store):
+        return []
+    doc = _engine.document_by_id(db_store[name], value)
+    return [] if doc is None else [doc]
+
+
+def _find_docs(
+    ctx: Context,
+    name: str,
+    query: dict[str, Any],
+    projection: dict[str, Any] | None,
+    skip: int,
+    limit: int,
+    sort: list[tuple[str, Any]] | None,
+) -> list[Any]:
+    query = prepare_filter(ctx, name, query)
+    try:
+        return list(ctx.collection(name).find(query, projection, skip=skip, limit=limit, sort=sort))
+    except Exception as exc:
+        raise translate(exc, ctx, name) from exc
+
+
+@command("getMore", fields=("collection", "batchSize", "term", "lastKnownCommittedOpTime"))
+def _get_more(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+    cursor_id = body["getMore"]
+    if isinstance(cursor_id, bool) or not isinstance(cursor_id, int):
+        raise CommandError(
+            TYPE_MISMATCH,
+            f"BSON field 'getMore.getMore' is the wrong type '{type_name(cursor_id)}', "
+            "expected type 'long'",
+        )
+    collection = body.get("collection")
+    if not isinstance(collection, str):
+        raise CommandError(
+            MISSING_FIELD, "BSON field 'getMore.collection' is missing but a required field"
+        )
+    batch_size = int_field(body, "getMore", "batchSize", None)
+    cursor = backend.cursors.get_more(int(cursor_id), collection, ctx.db, batch_size)
+    return {"cursor": cursor, "ok": 1.0}
+
+
+@command("killCursors", fields=("cursors",))
+def _kill_cursors(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+    ids = body.get("cursors")
+    if not isinstance(ids, list):
+        raise CommandError(
+            MISSING_FIELD, "BSON field 'killCursors.cursors' is missing but a required field"
+        )
+    killed, missing = backend.cursors.kill(int(i) for i in ids)
+    return {
+        "cursorsKilled": [bson.Int64(i) for i in killed],
+        "cursorsNotFound": [bson.Int64(i) for i in missing],
+        "cursorsAlive": [],
+        "cursorsUnknown": [],
+        "ok": 1.0,
+    }
+
+
+@command("count", fields=("query", "limit", "skip", "hint", "collation", "fields"))
+def _count(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+    name = coll_name(ctx, body, "count")
+    query = doc_field(body, "count", "query") or {}
+    check_collation(body.get("collation"))
+    skip = int_field(body, "count", "skip", 0) or 0
+    limit = body.get("limit", 0) or 0
+    limit = abs(int(limit))
+    if name in views(ctx.db_store()):
+        pipeline: list[dict[str, Any]] = [{"$match": query}] if query else []
+        source, full = resolve_view(ctx, name, pipeline)
+        n = len(run_aggregate(ctx, source, full))
+    elif not ctx.exists(name):
+        n = 0
+    else:
+        check_hint(ctx, name, body.get("hint"))
+        query = prepare_filter(ctx, name, query)
+        try:
+            n = len(list(ctx.collection(name).find(query)))
+        except Exception as exc:
+            raise translate(exc, ctx, name) from exc
+    n = max(n - skip, 0)
+    if limit:
+        n = min(n, limit)
+    return {"n": n, "ok": 1.0}
+
+
+@command("distinct", fields=("key", "query", "collation", "hint"))
+def _distinct(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+    name = coll_name(ctx, body, "distinct")
+    key = body.get("key")
+    if not isinstance(key, str):
+        raise CommandError(
+            MISSING_FIELD, "BSON field 'distinct.key' is missing but a required field"
+        )
+    query = doc_field(body, "distinct", "query") or {}
+    check_collation(body.get("collation"))
+    if name in views(ctx.db_store()):
+        pipeline: list[dict[str, Any]] = [{"$match": query}] if query else []
+        source, full = resolve_view(ctx, name, pipeline)
+        values = _distinct_values(run_aggregate(ctx, source, full), key)
+        return {"values": values, "ok": 1.0}
+    query = prepare_filter(ctx, name, query)
+    try:
+        docs = list(ctx.collection(name).find(query))
+    except Exception as exc:
+        raise translate(exc, ctx, name) from exc
+    return {"values": _distinct_values(docs, key), "ok": 1.0}
+
+
+def _distinct_values(docs: list[dict[str, Any]], key: str) -> list[Any]:
+    get_value_by_dot = _engine.value_by_dot
+    values: list[Any] = []
+    seen: list[Any] = []
+    for doc in docs:
+        try:
+            value = get_value_by_dot(doc, key)
+        except (KeyError, IndexError, TypeError):
+            continue
+        if value is NOTHING:
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            marker = (type(item).__name__ if isinstance(item, (bool, dict, list)) else "", item)
+            if marker not in seen:
+                seen.append(marker)
+                values.append(item)
+    return values
+
+
+# -- indexes -----------------------------------------------------------------------------------
