@@ -18,6 +18,7 @@ import re
 import sys
 import uuid
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from asynctestkit._extras import require
@@ -69,6 +70,16 @@ NOT_OURS = (
     "created in this process."
 )
 KEPT = "asynctestkit: kept database {name!r} on {uri} ({env}=1)"
+_CLIENT_OPTIONS_TYPE = (
+    "{cls}.mongo_client_options is a {type.__name__}, not valid: it must be a mapping of "
+    "client keyword arguments with string keys, e.g. {{'uuidRepresentation': 'standard', "
+    "'tz_aware': True}}. Fix the class attribute."
+)
+_CLIENT_OPTIONS_REFUSED = (
+    "{cls}.mongo_client_options (keys: {keys}) was refused by {client}: {reason}. Fix the "
+    "class attribute: its entries are {client}'s keyword arguments (option names as in "
+    "the MongoDB URI, e.g. uuidRepresentation, tz_aware, readPreference)."
+)
 
 # A per-process token in every database name: classes, processes, xdist/unittest-parallel
 # workers and CI machines sharing one cluster never collide.
@@ -78,6 +89,8 @@ _created: set[str] = set()
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 _PREFIX_OK = re.compile(r"[A-Za-z0-9_-]{1,20}")
 _MAX_DB_NAME = 63
+# A URI without options: a client built on it fails only for its keyword options.
+_PROBE_URI = "mongodb://127.0.0.1"
 
 
 def database_name(prefix: str, cls: type) -> str:
@@ -128,13 +141,50 @@ def _resolve_models(cls: type) -> list[type]:
     return resolved
 
 
-def _make_client(driver: str, uri: str, feature: str) -> Any:
-    options = {"serverSelectionTimeoutMS": int(SERVER_SELECTION_TIMEOUT_S * 1000)}
+def _client_options(cls: type) -> dict[str, Any]:
+    """The class's ``mongo_client_options`` over the toolkit's defaults (which it may set)."""
+    options = cls.mongo_client_options  # type: ignore[attr-defined]
+    if not isinstance(options, Mapping) or not all(isinstance(key, str) for key in options):
+        raise TypeError(_CLIENT_OPTIONS_TYPE.format(cls=cls.__qualname__, type=type(options)))
+    # The driver reads option names case-insensitively; the user's spelling wins.
+    given = {key.lower() for key in options}
+    defaults = {"serverSelectionTimeoutMS": int(SERVER_SELECTION_TIMEOUT_S * 1000)}
+    return {**{k: v for k, v in defaults.items() if k.lower() not in given}, **options}
+
+
+def _client_class(driver: str, feature: str) -> Any:
     if driver == "motor":
-        motor = require("motor.motor_asyncio", "motor", feature)
-        return motor.AsyncIOMotorClient(uri, **options)
-    pymongo = require("pymongo", "mongo", feature)
-    return pymongo.AsyncMongoClient(uri, **options)
+        return require("motor.motor_asyncio", "motor", feature).AsyncIOMotorClient
+    return require("pymongo", "mongo", feature).AsyncMongoClient
+
+
+async def _make_client(cls: type, driver: str, uri: str) -> Any:
+    """The class's client; a bad ``mongo_client_options`` fails with the driver's reason."""
+    feature = f"{cls.__qualname__} (mongo_driver={driver!r})"
+    client_class = _client_class(driver, feature)
+    options = _client_options(cls)
+    refused = (
+        TypeError,
+        ValueError,
+        require("pymongo.errors", "mongo", feature).ConfigurationError,
+    )
+    try:
+        return client_class(uri, **options)
+    except refused:
+        if not cls.mongo_client_options:  # type: ignore[attr-defined]
+            raise
+        try:  # blame the options only when they fail without the URI too
+            probe = client_class(_PROBE_URI, **options)
+        except refused as exc:
+            message = _CLIENT_OPTIONS_REFUSED.format(
+                cls=cls.__qualname__,
+                keys=", ".join(sorted(cls.mongo_client_options)),  # type: ignore[attr-defined]
+                client=client_class.__name__,
+                reason=exc,
+            )
+            raise type(exc)(message) from exc
+        await _close_client(probe)
+        raise
 
 
 async def _close_client(client: Any) -> None:
@@ -166,6 +216,8 @@ class MongoMixin:
     mongo_isolation: ClassVar[str] = "test"
     #: Beanie document classes (or dotted paths) for ``init_beanie``, once per class.
     document_models: ClassVar[Sequence[type | str]] = ()
+    #: Keyword arguments for the class's client (``uuidRepresentation``, ``tz_aware``, ...).
+    mongo_client_options: ClassVar[Mapping[str, Any]] = MappingProxyType({})
 
     #: The class's client and database, set when the class starts.
     mongo_client: ClassVar[Any]
@@ -195,7 +247,7 @@ class MongoMixin:
             raise TypeError(MOTOR_WITH_BEANIE.format(cls=name, version=beanie.__version__))
 
         uri, source = cls._asynctestkitMongoLocation()
-        client = _make_client(driver, uri, f"{name} (mongo_driver={driver!r})")
+        client = await _make_client(cls, driver, uri)
         cls.addAsyncClassCleanup(_close_client, client)  # type: ignore[attr-defined]
         await cls._asynctestkitMongoPing(client, uri, source)
         cls.mongo_client = client
@@ -256,7 +308,7 @@ class MongoMixin:
                 cls=cls.__qualname__,
                 uri=redact_uri(uri),
                 source=source,
-                timeout=SERVER_SELECTION_TIMEOUT_S,
+                timeout=client.options.server_selection_timeout,
                 reason=str(exc).split(", Timeout:")[0],
             )
             raise ConnectionError(redact_uri(message)) from None
