@@ -98,6 +98,7 @@ class LoopRunner:
         )
         #: What close() found open and closed (descriptions), for the caller to report.
         self.leaked: list[str] = []
+        self._heap = _HeapScope()
         self.make_current()
 
     def _track_creators(self) -> None:
@@ -219,21 +220,25 @@ class LoopRunner:
         if loop.is_closed():
             return
         try:
-            pending = asyncio.all_tasks(loop)
-            if pending:
-                self.cancel_tasks(pending)
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            self.leaked = self._close_transports()
-        finally:
             try:
-                loop.run_until_complete(loop.shutdown_default_executor())
+                pending = asyncio.all_tasks(loop)
+                if pending:
+                    self.cancel_tasks(pending)
+                loop.run_until_complete(loop.shutdown_asyncgens())
+                self.leaked = self._close_transports()
             finally:
-                if self._sets_current:
-                    asyncio.set_event_loop(None)
-                loop.close()
+                try:
+                    loop.run_until_complete(loop.shutdown_default_executor())
+                finally:
+                    if self._sets_current:
+                        asyncio.set_event_loop(None)
+                    loop.close()
+        except BaseException:
+            self._heap.collect_unclosed()  # ends the scope; the error is what matters now
+            raise
         # Now that the loop's handles no longer hold them: clients the class left open, and
         # sockets a driver dropped (PyMongo leaves one behind when a connect is cancelled).
-        self.leaked.extend(_collect_unclosed())
+        self.leaked.extend(self._heap.collect_unclosed())
 
     def _close_transports(self) -> list[str]:
         leaked = []
@@ -248,27 +253,62 @@ class LoopRunner:
         return leaked
 
 
-def _collect_unclosed() -> list[str]:
-    """Finalize unreachable clients now; return their "unclosed ..." warnings.
+class _HeapScope:
+    """The objects made while a loop is open, for a collection of those alone.
 
-    Left to the garbage collector, an unclosed client's ResourceWarning would surface at a
-    random later point, in whichever test is running then.
+    A full ``gc.collect()`` walks the whole heap (imported modules, botocore's models,
+    pydantic's schemas): about 70 ms, at every class end. Instead the heap that exists when
+    the outermost loop opens is frozen (``gc.freeze()``, O(1)): the collection at its end
+    walks only what was made since, which is every object the class could leave behind,
+    and unfreezes. What it would miss is a cycle that ties a new object to one made before
+    (the loaded test instance itself); that cycle is still collected later, as it would be
+    without this toolkit.
     """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ResourceWarning)
-        gc.collect()
-    found = []
-    for w in caught:
-        message = str(w.message).split("\n", 1)[0].rstrip(":")
-        # Transports were closed (and reported) above; a bare socket names no owner and
-        # comes from a driver's internals (PyMongo drops one when a connect is cancelled):
-        # collecting it here closed it, and blaming the test for it would mislead.
-        if not issubclass(w.category, ResourceWarning) or message.startswith(
-            ("unclosed transport", "unclosed <socket.socket")
-        ):
-            continue
-        found.append(message)
-    return found
+
+    _depth = 0  # loops open in this process that froze, or found, the heap frozen
+    _froze = False  # whether the outermost one froze it (and must unfreeze it)
+
+    def __init__(self) -> None:
+        cls = type(self)
+        if cls._depth == 0:
+            # Someone else's frozen heap (a pre-fork server) is left alone: collect fully.
+            cls._froze = gc.get_freeze_count() == 0
+            if cls._froze:
+                gc.freeze()
+        cls._depth += 1
+        self._open = True
+
+    def collect_unclosed(self) -> list[str]:
+        """Finalize unreachable objects made since; return their "unclosed ..." warnings.
+
+        Left to the garbage collector, an unclosed client's ResourceWarning would surface
+        at a random later point, in whichever test is running then.
+        """
+        if not self._open:
+            return []
+        self._open = False
+        cls = type(self)
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", ResourceWarning)
+                gc.collect()
+        finally:
+            cls._depth -= 1
+            if cls._depth == 0 and cls._froze:
+                cls._froze = False
+                gc.unfreeze()
+        found = []
+        for w in caught:
+            message = str(w.message).split("\n", 1)[0].rstrip(":")
+            # Transports were closed (and reported) before; a bare socket names no owner
+            # and comes from a driver's internals (PyMongo drops one when a connect is
+            # cancelled): collecting it here closed it, and blaming the test would mislead.
+            if not issubclass(w.category, ResourceWarning) or message.startswith(
+                ("unclosed transport", "unclosed <socket.socket")
+            ):
+                continue
+            found.append(message)
+        return found
 
 
 def _describe(transport: asyncio.BaseTransport) -> str:

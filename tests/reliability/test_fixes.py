@@ -1,6 +1,7 @@
 """The bugs the stress and fault runs found, each pinned by a test that failed before its fix."""
 
 import asyncio
+import gc
 import sys
 import unittest
 import warnings
@@ -184,3 +185,109 @@ class LeftOpenTests(unittest.TestCase):
         result = run_suite(Test)
         self.assertEqual(outcomes(result), {fixture_id("tearDownClass", Test): "error"})
         self.assertOnlyDuring(result, tid(Test, "test_leaves_a_connection"))
+
+
+class _Unclosed:
+    """A client that is never closed and lives only in a reference cycle."""
+
+    def __init__(self, name):
+        self.name = name
+        self.cycle = self
+
+    def __del__(self):
+        warnings.warn(f"unclosed client {self.name}", ResourceWarning, stacklevel=1)
+
+
+class UnclosedInCyclesTests(unittest.TestCase):
+    """The class-end check collects only what was made while the class ran (the heap before
+    it is frozen): what a class leaves in a cycle is still reported by that class, and the
+    heap is given back unfrozen."""
+
+    def run_without_automatic_gc(self, *tests):
+        # An automatic collection could find the cycle first, between two tests.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", LeftoverWarning)
+                result = run_suite(*tests)
+        finally:
+            if enabled:
+                gc.enable()
+        return result, [str(w.message) for w in caught if w.category is LeftoverWarning]
+
+    def test_a_client_left_in_a_cycle_is_reported_by_its_class(self):
+        class Test(AsyncTestCase):
+            async def test_leaves_a_client(self):
+                _Unclosed("one")
+
+        result, reports = self.run_without_automatic_gc(Test)
+        self.assertEqual(outcomes(result), {})
+        self.assertEqual(
+            reports,
+            [
+                f"{Test.__qualname__} left 1 socket(s) or client(s) open after its tests and "
+                f"class cleanups; they were closed when the class ended:\n"
+                f"  unclosed client one\n"
+                "Close clients and connections in the test that opens them (or an async "
+                "cleanup)."
+            ],
+        )
+        self.assertEqual(gc.get_freeze_count(), 0)
+
+    def test_each_class_reports_its_own(self):
+        class First(AsyncTestCase):
+            async def test_leaves_a_client(self):
+                _Unclosed("first")
+
+        class Second(AsyncTestCase):
+            async def test_leaves_a_client(self):
+                _Unclosed("second")
+
+        _, reports = self.run_without_automatic_gc(First, Second)
+        self.assertEqual(
+            [(report.split(" ", 1)[0], report.splitlines()[1]) for report in reports],
+            [
+                (First.__qualname__, "  unclosed client first"),
+                (Second.__qualname__, "  unclosed client second"),
+            ],
+        )
+
+    def test_a_class_run_inside_a_test_leaves_the_outer_check_whole(self):
+        inner_reports = []
+
+        class Inner(AsyncTestCase):
+            async def test_leaves_a_client(self):
+                _Unclosed("inner")
+
+        class Outer(AsyncTestCase):
+            def test_runs_a_class(self):  # sync: the inner class runs its own loop
+                _Unclosed("outer")
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always", LeftoverWarning)
+                    unittest.TestSuite([Inner("test_leaves_a_client")]).run(unittest.TestResult())
+                inner_reports.extend(str(w.message) for w in caught)
+
+        _, reports = self.run_without_automatic_gc(Outer)
+        # As a full collection would: the inner class's check also finds what the outer
+        # test dropped before it (everything made since the outermost loop opened).
+        self.assertEqual(len(inner_reports), 1, inner_reports)
+        self.assertEqual(
+            sorted(inner_reports[0].splitlines()[1:3]),
+            ["  unclosed client inner", "  unclosed client outer"],
+        )
+        self.assertEqual(reports, [])
+        self.assertEqual(gc.get_freeze_count(), 0)
+
+    def test_a_heap_frozen_by_someone_else_stays_frozen(self):
+        class Test(AsyncTestCase):
+            async def test_leaves_a_client(self):
+                _Unclosed("mine")
+
+        gc.freeze()
+        try:
+            _, reports = self.run_without_automatic_gc(Test)
+            self.assertGreater(gc.get_freeze_count(), 0)
+        finally:
+            gc.unfreeze()
+        self.assertEqual([report.splitlines()[1] for report in reports], ["  unclosed client mine"])

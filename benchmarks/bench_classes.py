@@ -1,0 +1,117 @@
+"""Per-class overhead: many small test classes on each base class, side by side in one run.
+
+For each base class, N classes of one trivial async test each (``assertTrue(True)``):
+
+- ``unittest.IsolatedAsyncioTestCase`` (the floor every ratio is measured against);
+- ``AsyncTestCase``;
+- ``AwsTestCase`` (a moto server account per class and per test);
+- ``MongoTestCase`` with 5 Beanie models (``init_beanie`` per class);
+- ``MongoAwsTestCase`` with the same 5 models.
+
+Every base is warmed up first (imports, the embedded server and the moto server start,
+botocore's models load), then the rounds run one after another, each base once per round,
+all in this process. Prints the median over the rounds of the time per class (set-up, the
+test, tear-down and class cleanups) and its ratio to ``IsolatedAsyncioTestCase`` in the
+same run. Run as users run tests (no ``PYTHONDEVMODE``, no ``PYTHONASYNCIODEBUG``), or set
+them to measure those modes.
+
+Usage: python benchmarks/bench_classes.py [--classes N] [--rounds R] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import statistics
+import sys
+import time
+import unittest
+from collections.abc import Callable
+from typing import Any
+
+from bench_mongo_case import MODELS  # the same 5 Beanie models, with their indexes
+
+from asynctestkit import AsyncTestCase, AwsTestCase, MongoAwsTestCase, MongoTestCase
+
+# name shown, base class, class attributes
+BASES: list[tuple[str, type, dict[str, Any]]] = [
+    ("IsolatedAsyncioTestCase", unittest.IsolatedAsyncioTestCase, {}),
+    ("AsyncTestCase", AsyncTestCase, {}),
+    ("AwsTestCase", AwsTestCase, {}),
+    ("MongoTestCase, 5 models", MongoTestCase, {"document_models": MODELS}),
+    ("MongoAwsTestCase, 5 models", MongoAwsTestCase, {"document_models": MODELS}),
+]
+
+
+async def _trivial(self: unittest.TestCase) -> None:
+    self.assertTrue(True)
+
+
+def _suite(base: type, attributes: dict[str, Any], classes: int) -> unittest.TestSuite:
+    suite = unittest.TestSuite()
+    for index in range(classes):
+        name = f"Bench{base.__name__}{index:03d}Tests"
+        cls = type(name, (base,), {**attributes, "test_trivial": _trivial})
+        suite.addTest(cls("test_trivial"))
+    return suite
+
+
+def _run(base: type, attributes: dict[str, Any], classes: int) -> float:
+    """Seconds per class for ``classes`` classes of one test each."""
+    suite = _suite(base, attributes, classes)
+    result = unittest.TestResult()
+    start = time.perf_counter()
+    suite.run(result)
+    seconds = time.perf_counter() - start
+    if not result.wasSuccessful() or result.testsRun != classes:
+        for _, trace in result.errors + result.failures:
+            print(trace, file=sys.stderr)
+        raise SystemExit(f"{base.__name__}: the benchmark classes failed")
+    return seconds / classes
+
+
+def _mode() -> str:
+    debug = os.environ.get("ASYNCTESTKIT_ASYNCIO_DEBUG") or os.environ.get("PYTHONASYNCIODEBUG")
+    return (
+        f"Python {platform.python_version()}, {os.cpu_count()} CPUs; "
+        f"PYTHONDEVMODE={os.environ.get('PYTHONDEVMODE', '')!r}, "
+        f"asyncio debug from the environment: {debug!r}"
+    )
+
+
+def measure(classes: int, rounds: int, log: Callable[[str], None] = print) -> dict[str, float]:
+    """Median seconds per class for each base, over ``rounds`` rounds."""
+    for name, base, attributes in BASES:  # warm-up: imports, servers, model caches
+        start = time.perf_counter()
+        _run(base, attributes, 2)
+        log(f"  warm-up {name:<28} {(time.perf_counter() - start) * 1000:8.1f} ms")
+    samples: dict[str, list[float]] = {name: [] for name, _, _ in BASES}
+    for _ in range(rounds):
+        for name, base, attributes in BASES:
+            gc.collect()  # start each measurement from the same heap, outside the clock
+            samples[name].append(_run(base, attributes, classes))
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--classes", type=int, default=30, help="classes per base (30)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds; the median is kept (3)")
+    parser.add_argument("--quick", action="store_true", help="5 classes, 1 round: for CI")
+    args = parser.parse_args()
+    classes, rounds = (5, 1) if args.quick else (args.classes, args.rounds)
+    print(f"{classes} classes of one trivial test per base, median of {rounds} round(s)")
+    print(_mode())
+    medians = measure(classes, rounds)
+    floor = medians[BASES[0][0]]
+    print()
+    print(f"{'base class':<30}{'per class ms':>14}{'x IsolatedAsyncioTestCase':>28}")
+    for name, _, _ in BASES:
+        print(f"{name:<30}{medians[name] * 1000:>14.2f}{medians[name] / floor:>27.1f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
