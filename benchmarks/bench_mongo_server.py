@@ -9,7 +9,7 @@ what the driver and socket cost alone (two pings), what the server itself spends
 two commands handled in-process, no socket), and start and stop times (imports excluded).
 Both sides grow the collection to --runs documents; the engine's find_one scans it, the
 server answers {_id: value} by key lookup.
-Targets (issue 3): ratio <= 2x, round trip < 0.6 ms, start < 100 ms, stop < 50 ms.
+Targets: ratio <= 2x, round trip < 0.6 ms, start < 100 ms, stop < 50 ms.
 """
 
 from __future__ import annotations

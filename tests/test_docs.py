@@ -11,6 +11,8 @@ import types
 import unittest
 from pathlib import Path
 
+from tests._support import problems
+
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
@@ -47,7 +49,6 @@ class DocsExamplesTests(unittest.TestCase):
                 with self.subTest(block=where):
                     name = f"docs_example_{page.stem.replace('-', '_')}_{line}"
                     count, result = run_block(name, source, where)
-                    problems = [trace for _, trace in result.errors + result.failures]
-                    self.assertEqual(problems, [])
+                    self.assertEqual(problems(result), [])
                     self.assertEqual(result.testsRun, count)
         self.assertGreater(blocks, 0)

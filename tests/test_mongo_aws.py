@@ -7,6 +7,7 @@ import unittest
 import aioboto3
 
 from asynctestkit import MongoAwsTestCase
+from tests._support import problems, run_suite
 
 
 class CombinedTests(unittest.TestCase):
@@ -43,10 +44,8 @@ class CombinedTests(unittest.TestCase):
             async def test_b(self):
                 await self.check("b")
 
-        suite = unittest.defaultTestLoader.loadTestsFromTestCase(Test)
-        result = unittest.TestResult()
-        suite.run(result)
-        self.assertEqual([t for _, t in result.errors + result.failures], [])
+        result = run_suite(Test)
+        self.assertEqual(problems(result), [])
         self.assertEqual(result.testsRun, 2)
         self.assertEqual(seen["setup"], 1)
         self.assertEqual(len(seen["loops"]), 1)

@@ -33,13 +33,13 @@ __all__ = [
 
 # Public name -> module that defines it, imported on first access.
 _LAZY = {
-    # The embedded server (issue 3).
+    # The embedded server.
     "EmbeddedMongoServer": "asynctestkit.mongo.server._server",
     "acquire_shared_server": "asynctestkit.mongo._shared",
     "release_shared_server": "asynctestkit.mongo._shared",
     "shared_server": "asynctestkit.mongo._shared",
     "shared_server_uri": "asynctestkit.mongo._shared",
-    # --- MongoTestCase / MongoMixin (issue 4, the lead): asynctestkit.mongo.case ---
+    # The test cases.
     "MongoMixin": "asynctestkit.mongo.case",
     "MongoTestCase": "asynctestkit.mongo.case",
 }

@@ -16,24 +16,9 @@ from asynctestkit import AsyncTestCase
 from asynctestkit.aws import _server
 from asynctestkit.aws._server import MotoServer
 from asynctestkit.aws.case import ENDPOINT_ENV, AwsTestCase, MotoMixin
+from tests._support import problems, run_suite
 
 DEFINITION = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}})
-
-
-def run(case, *names):
-    """Run the tests of ``case`` (in ``names`` order if given); return the result."""
-    loader = unittest.defaultTestLoader
-    if names:
-        suite = unittest.TestSuite(case(name) for name in names)
-    else:
-        suite = loader.loadTestsFromTestCase(case)
-    result = unittest.TestResult()
-    suite.run(result)
-    return result
-
-
-def problems(result):
-    return [trace for _, trace in result.errors + result.failures]
 
 
 class AwsCaseTestBase(unittest.TestCase):
@@ -96,7 +81,7 @@ class IsolationTests(AwsCaseTestBase):
         for order in (("test_a", "test_b"), ("test_b", "test_a")):
             with self.subTest(order=order):
                 seen = []
-                result = run(self.isolation_case(seen), *order)
+                result = run_suite(*map(self.isolation_case(seen), order))
                 self.assertPassed(result, 2)
                 self.assertEqual(len(set(seen)), 2)
                 for account in seen:
@@ -123,7 +108,7 @@ class IsolationTests(AwsCaseTestBase):
                 names = [bucket["Name"] for bucket in (await s3.list_buckets())["Buckets"]]
                 self.assertEqual(sorted(names), ["from-a", "from-class"])
 
-        self.assertPassed(run(Test), 2)
+        self.assertPassed(run_suite(Test), 2)
         self.assertEqual([who for who, _ in seen], ["class", "a", "b"])
         self.assertEqual(len({account for _, account in seen}), 1)
 
@@ -139,7 +124,7 @@ class IsolationTests(AwsCaseTestBase):
                 s3 = await self.aws_client("s3")
                 self.assertEqual((await s3.list_buckets())["Buckets"], [])
 
-        self.assertPassed(run(Test), 1)
+        self.assertPassed(run_suite(Test), 1)
 
 
 class EnvironmentTests(AwsCaseTestBase):
@@ -161,7 +146,7 @@ class EnvironmentTests(AwsCaseTestBase):
 
         with mock.patch.dict(os.environ, {"AWS_PROFILE": "production", "AWS_REGION": "x"}):
             before = dict(os.environ)
-            self.assertPassed(run(Test), 1)
+            self.assertPassed(run_suite(Test), 1)
             self.assertEqual(dict(os.environ), before)
         self.assertTrue(seen["endpoint"].startswith("http://127.0.0.1:"))
         self.assertEqual(seen["region"], "eu-west-1")
@@ -179,7 +164,7 @@ class EnvironmentTests(AwsCaseTestBase):
             async def test_never_runs(self):
                 events.append("test")
 
-        result = run(Test)
+        result = run_suite(Test)
         self.assertEqual(len(result.errors), 1)
         self.assertIn("RuntimeError: set-up broke", result.errors[0][1])
         self.assertEqual(len(events), 1)
@@ -207,7 +192,7 @@ class EnvironmentTests(AwsCaseTestBase):
 
                 self.assertEqual(await asyncio.to_thread(list_with_boto3), [bucket])
 
-        self.assertPassed(run(Test), 1)
+        self.assertPassed(run_suite(Test), 1)
 
 
 class DefaultSessionTests(AwsCaseTestBase):
@@ -229,7 +214,7 @@ class DefaultSessionTests(AwsCaseTestBase):
                 await self.check()
 
         caller_session = boto3.DEFAULT_SESSION
-        self.assertPassed(run(Test), 2)
+        self.assertPassed(run_suite(Test), 2)
         self.assertIs(boto3.DEFAULT_SESSION, caller_session)
         self.assertEqual([mine for mine, _ in identities], [seen for _, seen in identities])
         self.assertEqual(len({mine for mine, _ in identities}), 2)
@@ -239,7 +224,7 @@ class SettingsTests(AwsCaseTestBase):
     def class_error(self, **attributes):
         Test = type("Test", (AwsTestCase,), {"test_x": lambda self: None, **attributes})
         Test.__qualname__ = "Test"
-        result = run(Test)
+        result = run_suite(Test)
         self.assertEqual(len(result.errors), 1, problems(result))
         return result.errors[0][1].strip().splitlines()[-1]
 
@@ -294,7 +279,7 @@ class ClientTests(AwsCaseTestBase):
                     await self.aws_resource("dynamo")
                 messages.append(str(caught.exception))
 
-        self.assertPassed(run(Test), 1)
+        self.assertPassed(run_suite(Test), 1)
         self.assertEqual(
             messages,
             [
@@ -317,7 +302,7 @@ class ClientTests(AwsCaseTestBase):
         server = _server.acquire_shared_server()
         _server.release_shared_server()  # still running: it stops at interpreter exit
         before = set(server._connections)
-        self.assertPassed(run(Test), 1)
+        self.assertPassed(run_suite(Test), 1)
         # Closed: the server sees every connection of the test's clients go away.
         for _ in range(200):
             if set(server._connections) <= before:
@@ -344,7 +329,7 @@ class ClientTests(AwsCaseTestBase):
                 schema = (await dynamodb.describe_table(TableName=table))["Table"]["KeySchema"]
                 self.assertEqual([key["AttributeName"] for key in schema], ["id", "at"])
 
-        self.assertPassed(run(Test), 1)
+        self.assertPassed(run_suite(Test), 1)
 
     def test_receive_sqs_messages(self):
         class Test(AwsTestCase):
@@ -377,7 +362,7 @@ class ClientTests(AwsCaseTestBase):
                 await sqs.send_message(QueueUrl=queue, MessageBody="only one")
                 await self.receive_sqs_messages(queue, count=2, timeout=0.2)
 
-        result = run(Test)
+        result = run_suite(Test)
         self.assertEqual(result.errors, [])
         self.assertEqual(
             [test.id().rsplit(".", 1)[1] for test, _ in result.failures], ["test_too_few"]
@@ -409,7 +394,7 @@ class ClientTests(AwsCaseTestBase):
             async def test_nothing_comes(self):
                 await self.receive_sqs_messages(await self.create_queue(), timeout=0.3)
 
-        result = run(Test)
+        result = run_suite(Test)
         self.assertEqual(result.errors, [])
         self.assertEqual(
             [test.id().rsplit(".", 1)[1] for test, _ in result.failures], ["test_nothing_comes"]
@@ -434,7 +419,7 @@ class ClientTests(AwsCaseTestBase):
             async def test_no_bucket(self):
                 await self.assertS3ObjectExists("nowhere", "key", msg="upload missing")
 
-        result = run(Test)
+        result = run_suite(Test)
         self.assertEqual(result.errors, [])
         failures = {test.id().rsplit(".", 1)[1]: trace for test, trace in result.failures}
         self.assertEqual(sorted(failures), ["test_no_bucket", "test_typo"])
@@ -472,7 +457,7 @@ class GuardTests(AwsCaseTestBase):
                 s3 = await self.aws_client("s3")
                 await s3.list_buckets()
 
-        result = run(Test)
+        result = run_suite(Test)
         failed = sorted(test.id().rsplit(".", 1)[1] for test, _ in result.errors + result.failures)
         self.assertEqual(failed, ["test_raised", "test_raised", "test_swallowed"])
         traces = "\n".join(problems(result))
@@ -489,7 +474,7 @@ class GuardTests(AwsCaseTestBase):
                 s3 = await self.aws_client("s3", endpoint_url="https://s3.amazonaws.com")
                 await s3.list_buckets()
 
-        result = run(Test)
+        result = run_suite(Test)
         self.assertIn(
             "asynctestkit blocked a request to https://s3.amazonaws.com/ (s3.ListBuckets)",
             "\n".join(problems(result)),
@@ -522,7 +507,7 @@ class ExternalEndpointTests(AwsCaseTestBase):
                     await self.check("b")
 
             with mock.patch.dict(os.environ, {ENDPOINT_ENV: external.endpoint_url}):
-                result = run(Test)
+                result = run_suite(Test)
         self.assertPassed(result, 2)
         self.assertEqual({url for _, url in seen.values()}, {endpoint})
         self.assertNotEqual(seen["a"][0], seen["b"][0])
@@ -550,7 +535,7 @@ class CooperationTests(AwsCaseTestBase):
             async def test_x(self):
                 events.append(("test", self.aws_account_id))
 
-        self.assertPassed(run(Test), 1)
+        self.assertPassed(run_suite(Test), 1)
         self.assertEqual(
             [name for name, _ in events], ["other class", "user class", "other test", "test"]
         )
@@ -570,6 +555,6 @@ class CooperationTests(AwsCaseTestBase):
         class Child(Base):
             pass
 
-        self.assertPassed(run(Base), 1)
-        self.assertPassed(run(Child), 1)
+        self.assertPassed(run_suite(Base), 1)
+        self.assertPassed(run_suite(Child), 1)
         self.assertEqual(len(set(accounts)), 2)

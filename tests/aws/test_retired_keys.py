@@ -7,6 +7,7 @@ import botocore.exceptions
 
 from asynctestkit import AwsTestCase
 from asynctestkit.aws._server import RETIRED_KEY
+from tests._support import problems, run_suite
 
 # The mistake: a session made once at import time and kept by the code under test.
 SESSION = aioboto3.Session()
@@ -36,9 +37,7 @@ class RetiredKeyTests(unittest.TestCase):
                     error = caught.exception.response["Error"]
                     seen[service] = (error["Code"], error.get("Message"))
 
-        result = unittest.TestResult()
-        unittest.defaultTestLoader.loadTestsFromTestCase(Test).run(result)
-        self.assertEqual([t for _, t in result.errors + result.failures], [])
+        self.assertEqual(problems(run_suite(Test)), [])
         self.assertEqual(seen["first"], seen["first_account"])
         for service in ("sts", "sqs", "s3", "dynamodb"):
             self.assertEqual(seen[service], ("InvalidClientTokenId", RETIRED_KEY), service)

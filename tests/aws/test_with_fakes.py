@@ -6,6 +6,7 @@ import aioboto3
 
 from asynctestkit import AwsTestCase
 from asynctestkit.fakes import FakeAwsMixin
+from tests._support import problems, run_suite
 
 
 class FakesWithMotoTests(unittest.TestCase):
@@ -29,9 +30,7 @@ class FakesWithMotoTests(unittest.TestCase):
                 async with aioboto3.Session().client("s3") as app:
                     seen["app"] = [b["Name"] for b in (await app.list_buckets())["Buckets"]]
 
-        result = unittest.TestResult()
-        unittest.defaultTestLoader.loadTestsFromTestCase(Test).run(result)
-        self.assertEqual([t for _, t in result.errors + result.failures], [])
+        self.assertEqual(problems(run_suite(Test)), [])
         self.assertEqual(seen["moto"], ["real"])  # per-test account: not the class's bucket
         self.assertEqual(seen["app"], ["fake"])
         self.assertEqual(seen["resource"], "dynamodb.ServiceResource")

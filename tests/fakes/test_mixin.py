@@ -6,15 +6,10 @@ import aioboto3
 
 from asynctestkit import AsyncTestCase
 from asynctestkit.fakes import FakeAwsMixin, FakeClient
+from tests._support import run_suite
 from tests.fakes import _app
 
 REAL_CLIENT = aioboto3.Session.client
-
-
-def run(*tests):
-    result = unittest.TestResult()
-    unittest.TestSuite(tests).run(result)
-    return result
 
 
 def patched():
@@ -31,7 +26,7 @@ class FakeAwsMixinTests(unittest.TestCase):
                 self.addCleanup(events.append, "user cleanup")
                 events.append("test")
 
-        result = run(Inner("test_forgets_to_upload"))
+        result = run_suite(Inner("test_forgets_to_upload"))
         self.assertEqual(events, ["test", "user cleanup"])
         self.assertEqual(result.errors, [])
         self.assertEqual(len(result.failures), 1)
@@ -50,7 +45,7 @@ class FakeAwsMixinTests(unittest.TestCase):
                 except Exception:
                     pass  # the code under test logs and carries on
 
-        result = run(Inner("test_swallowed"))
+        result = run_suite(Inner("test_swallowed"))
         self.assertEqual(len(result.failures), 1)
         self.assertIn(
             "Unexpected call sns.publish(TopicArn='arn:t', Message='hi')", result.failures[0][1]
@@ -79,7 +74,7 @@ class FakeAwsMixinTests(unittest.TestCase):
             async def asyncTearDown(self):
                 events.append(("asyncTearDown", patched()))
 
-        result = run(Inner("test_upload"))
+        result = run_suite(Inner("test_upload"))
         self.assertEqual((result.failures, result.errors), ([], []))
         self.assertEqual(
             events,
@@ -100,7 +95,7 @@ class FakeAwsMixinTests(unittest.TestCase):
                 seen.append(self.fake_aws_client("sqs"))
                 self.assertEqual(self.fake_aws_client("sqs").mock_calls, [])
 
-        result = run(Inner("test_a"), Inner("test_b"), Inner("test_b"), Inner("test_a"))
+        result = run_suite(Inner("test_a"), Inner("test_b"), Inner("test_b"), Inner("test_a"))
         self.assertEqual((result.testsRun, result.failures, result.errors), (4, [], []))
         self.assertEqual(len({id(client) for client in seen}), 4)
 
@@ -113,7 +108,7 @@ class FakeAwsMixinTests(unittest.TestCase):
 
         # The minimal DescribeTable response has no Table: the app code's KeyError is the
         # test's failure, and nothing is left over.
-        result = run(Inner("test_lenient"))
+        result = run_suite(Inner("test_lenient"))
         self.assertEqual(len(result.errors), 1)
         self.assertIn("KeyError: 'Table'", result.errors[0][1])
         self.assertEqual(result.failures, [])
@@ -125,7 +120,7 @@ class FakeAwsMixinTests(unittest.TestCase):
                 self.assertIsInstance(self.fake_aws_client("s3"), FakeClient)
                 self.fake_aws_client("s3").add_response("delete_object", {})
 
-        result = run(Inner("test_leftover"))
+        result = run_suite(Inner("test_leftover"))
         self.assertEqual(len(result.failures), 1)
         self.assertIn("s3.delete_object", result.failures[0][1])
         self.assertFalse(patched())

@@ -7,6 +7,7 @@ import aiobotocore.session
 
 from asynctestkit.fakes import FakeClient, FakeSession, patch_aioboto3
 from asynctestkit.fakes._session import NO_RESOURCE
+from tests._support import run_suite
 from tests.fakes import _app
 
 REAL_CLIENT = aioboto3.Session.client
@@ -144,8 +145,7 @@ class PatchClassTests(unittest.IsolatedAsyncioTestCase):
                 self.assertIsNot(aioboto3.Session.client, REAL_CLIENT)
 
         patched = patch_aioboto3()(Inner)
-        result = unittest.TestResult()
         before = aioboto3.Session.client
-        unittest.TestSuite([patched("test_inside")]).run(result)
+        result = run_suite(patched("test_inside"))
         self.assertEqual((result.testsRun, result.failures, result.errors), (1, [], []))
         self.assertIs(aioboto3.Session.client, before)

@@ -3,7 +3,6 @@
 import contextlib
 import io
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,6 +17,7 @@ from beanie import Document, Indexed
 from asynctestkit import MongoTestCase
 from asynctestkit.mongo import EmbeddedMongoServer, shared_server_uri
 from asynctestkit.mongo import case as mongo_case
+from tests._support import free_port, problems, run_suite
 
 
 class Item(Document):
@@ -25,27 +25,9 @@ class Item(Document):
     qty: int = 0
 
 
-def run_tests(cls, *names):
-    names = names or unittest.defaultTestLoader.getTestCaseNames(cls)
-    suite = unittest.TestSuite(cls(name) for name in names)
-    result = unittest.TestResult()
-    suite.run(result)
-    return result
-
-
-def problems(result):
-    return [trace for _, trace in result.errors + result.failures]
-
-
 def database_names(uri=None):
     with pymongo.MongoClient(uri or shared_server_uri()) as client:
         return client.list_database_names()
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class IsolationTests(unittest.TestCase):
@@ -63,7 +45,7 @@ class IsolationTests(unittest.TestCase):
 
         for order in (("test_a", "test_b"), ("test_b", "test_a")):
             with self.subTest(order=order):
-                result = run_tests(Test, *order)
+                result = run_suite(*(Test(name) for name in order))
                 self.assertEqual(problems(result), [])
                 self.assertEqual(result.testsRun, 2)
 
@@ -88,7 +70,7 @@ class IsolationTests(unittest.TestCase):
                 info = await self.db.items.index_information()
                 self.assertIn("n_1", info)
 
-        self.assertEqual(problems(run_tests(Test)), [])
+        self.assertEqual(problems(run_suite(Test)), [])
         expected = [{"_id": i, "n": i} for i in range(3)]
         self.assertEqual(seen, [expected, expected])
 
@@ -102,7 +84,7 @@ class IsolationTests(unittest.TestCase):
             async def test_2_reads(self):
                 await self.assertDocumentExists("notes", {"text": "kept"})
 
-        self.assertEqual(problems(run_tests(Test)), [])
+        self.assertEqual(problems(run_suite(Test)), [])
 
     def test_unique_index_is_enforced_after_the_flush(self):
         class Test(MongoTestCase):
@@ -116,7 +98,7 @@ class IsolationTests(unittest.TestCase):
                 with self.assertRaises(pymongo.errors.DuplicateKeyError):
                     await Item(sku="x").insert()
 
-        self.assertEqual(problems(run_tests(Test)), [])
+        self.assertEqual(problems(run_suite(Test)), [])
 
     def test_a_dropped_collection_gets_its_class_data_back(self):
         class Test(MongoTestCase):
@@ -130,7 +112,7 @@ class IsolationTests(unittest.TestCase):
             async def test_2_sees_it(self):
                 await self.assertDocumentCount("items", 1)
 
-        self.assertEqual(problems(run_tests(Test)), [])
+        self.assertEqual(problems(run_suite(Test)), [])
 
 
 class LifecycleTests(unittest.TestCase):
@@ -143,7 +125,7 @@ class LifecycleTests(unittest.TestCase):
                 await self.db.things.insert_one({"a": 1})
                 self.assertIn(self.db.name, await self.mongo_client.list_database_names())
 
-        self.assertEqual(problems(run_tests(Test)), [])
+        self.assertEqual(problems(run_suite(Test)), [])
         self.assertRegex(names[0], r"^test_Test_[0-9a-f]{8}_\d+$")
         self.assertNotIn(names[0], database_names())
 
@@ -160,7 +142,7 @@ class LifecycleTests(unittest.TestCase):
             async def test_never_runs(self):
                 state["ran"] = True
 
-        result = run_tests(Test)
+        result = run_suite(Test)
         self.assertEqual(len(result.errors), 1)
         self.assertIn("RuntimeError: half-way", result.errors[0][1])
         self.assertNotIn("ran", state)
@@ -178,7 +160,7 @@ class LifecycleTests(unittest.TestCase):
         stderr = io.StringIO()
         with mock.patch.dict(os.environ, {"ASYNCTESTKIT_KEEP_DATABASES": "1"}):
             with contextlib.redirect_stderr(stderr):
-                self.assertEqual(problems(run_tests(Test)), [])
+                self.assertEqual(problems(run_suite(Test)), [])
         try:
             self.assertIn(names[0], database_names())
             self.assertIn(
@@ -201,7 +183,7 @@ class LifecycleTests(unittest.TestCase):
                     seen.append(self.db.name)
                     await self.db.keep.insert_one({"ours": True})
 
-            self.assertEqual(problems(run_tests(Test)), [])
+            self.assertEqual(problems(run_suite(Test)), [])
             with pymongo.MongoClient(server.uri) as client:
                 self.assertEqual(client.mydb.keep.count_documents({}), 1)
                 self.assertNotIn(seen[0], client.list_database_names())
@@ -240,7 +222,7 @@ class MotorTests(unittest.TestCase):
             async def test_2(self):
                 await self.assertDocumentCount("users", 1)
 
-        self.assertEqual(problems(run_tests(Test)), [])
+        self.assertEqual(problems(run_suite(Test)), [])
         self.assertEqual(kinds, [motor.motor_asyncio.AsyncIOMotorClient])
 
     def test_motor_with_beanie_says_what_to_do(self):
@@ -253,7 +235,7 @@ class MotorTests(unittest.TestCase):
             async def test_x(self):
                 pass
 
-        [(_, trace)] = run_tests(Test).errors
+        [(_, trace)] = run_suite(Test).errors
         self.assertIn(
             f"Test sets mongo_driver = 'motor' and document_models, but Beanie "
             f"{beanie.__version__} needs PyMongo's async client (Beanie >= 2.1 fails with "
@@ -265,7 +247,7 @@ class MotorTests(unittest.TestCase):
 class BadInputTests(unittest.TestCase):
     def error_for(self, **attrs):
         Test = type("Test", (MongoTestCase,), {"test_x": lambda self: None, **attrs})
-        result = run_tests(Test)
+        result = run_suite(Test)
         self.assertEqual(len(result.errors), 1, result.errors)
         return result.errors[0][1].strip().splitlines()[-1]
 
@@ -456,4 +438,4 @@ class ClassLevelClientTests(unittest.TestCase):
             async def test_2(self):
                 self.assertEqual(await self.client.lazy_client.c.count_documents({}), 1)
 
-        self.assertEqual(problems(run_tests(Test)), [])
+        self.assertEqual(problems(run_suite(Test)), [])

@@ -15,6 +15,7 @@ from asynctestkit.aws import _server as moto_shared
 from asynctestkit.mongo import _shared as mongo_shared
 from asynctestkit.mongo import shared_server_uri
 from asynctestkit.mongo.case import URI_ENV
+from tests._support import suite_of
 
 # Sockets close and threads end a moment after their owner lets go (a server thread sees
 # the peer's FIN on its next turn): wait this long for the counts to settle.
@@ -45,32 +46,20 @@ class Result(unittest.TestResult):
 
 def run_suite(*tests):
     """Run test instances (or classes) as one top-level suite; return the Result."""
-    suite = unittest.TestSuite()
-    for test in tests:
-        if isinstance(test, type):
-            suite.addTests(unittest.defaultTestLoader.loadTestsFromTestCase(test))
-        else:
-            suite.addTest(test)
+    suite = suite_of(tests)
     result = Result()
     previous, sys.unraisablehook = sys.unraisablehook, result.hook
     try:
         suite.run(result)
         # unittest keeps a failed class cleanup's exc_info (tracebacks, frames, the
         # objects in them) on the class; the result already holds the formatted text.
-        for test in _flatten(suite_tests(tests)):
+        # (run() let go of the suite's tests: load them again to find their classes.)
+        for test in _flatten(suite_of(tests)):
             vars(type(test)).get("tearDown_exceptions", []).clear()
         gc.collect()
     finally:
         sys.unraisablehook = previous
     return result
-
-
-def suite_tests(tests):
-    for test in tests:
-        if isinstance(test, type):
-            yield from unittest.defaultTestLoader.loadTestsFromTestCase(test)
-        else:
-            yield test
 
 
 def _flatten(tests):

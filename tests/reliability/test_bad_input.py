@@ -17,24 +17,15 @@ from asynctestkit.fakes import fake_client
 from asynctestkit.mongo import EmbeddedMongoServer
 from asynctestkit.mongo import case as mongo_case
 from asynctestkit.mongo.server import _wire
+from tests._support import free_port, last_lines
 from tests.reliability._support import Resources, run_suite, warm_up
 
 FAST_SELECTION_S = 0.5
 
 
-def last_line(result):
-    return [trace.strip().splitlines()[-1] for _, trace in result.errors + result.failures]
-
-
 def error_for(**attrs):
     Test = type("Test", (MongoAwsTestCase,), {"test_x": lambda self: None, **attrs})
-    return last_line(run_suite(Test))
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return last_lines(run_suite(Test))
 
 
 class ClassAttributeTests(unittest.TestCase):
@@ -99,7 +90,7 @@ class UnknownServiceTests(unittest.TestCase):
                 await self.aws_client("dynamo")
 
         self.assertEqual(
-            last_line(run_suite(Test)),
+            last_lines(run_suite(Test)),
             [
                 "ValueError: Service 'dynamo' is not an AWS service botocore knows. Did you "
                 "mean 'dynamodb' or 'dynamodbstreams'?",

@@ -1,0 +1,43 @@
+"""What the test modules share: run inner TestCases as a suite and read what went wrong.
+
+Imports no optional dependency: the base-install tox job (`tox -e min`) loads it too.
+"""
+
+import socket
+import unittest
+
+
+def suite_of(tests):
+    """One suite of test classes (all their tests, in loader order) and test instances."""
+    suite = unittest.TestSuite()
+    for test in tests:
+        if isinstance(test, type):
+            suite.addTests(unittest.defaultTestLoader.loadTestsFromTestCase(test))
+        else:
+            suite.addTest(test)
+    return suite
+
+
+def run_suite(*tests, result=None):
+    """Run classes or instances as one top-level suite, so class set-up and tear-down run
+    as under a runner; return the result (a new ``unittest.TestResult`` unless given)."""
+    result = unittest.TestResult() if result is None else result
+    suite_of(tests).run(result)
+    return result
+
+
+def problems(result):
+    """The traceback of every error and failure, in the order they happened."""
+    return [trace for _, trace in result.errors + result.failures]
+
+
+def last_lines(result):
+    """The last line (the exception and its message) of every error and failure."""
+    return [trace.strip().splitlines()[-1] for trace in problems(result)]
+
+
+def free_port():
+    """A loopback port nothing listens on (bound and released, so it is free now)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
