@@ -4,6 +4,7 @@ import functools
 import unittest
 
 from asynctestkit import AsyncTestCase, EventLoopMixin, MongoTestCase
+from tests._support import problems, run_suite
 
 
 def define(*bases, **namespace):
@@ -119,9 +120,7 @@ class NotSyncTests(unittest.TestCase):
             async def test_x(self):
                 events.append("test")
 
-        result = unittest.TestResult()
-        unittest.TestSuite([Test("test_x")]).run(result)
-        self.assertEqual((result.errors, result.failures), ([], []))
+        self.assertEqual(problems(run_suite(Test)), [])
         self.assertEqual(events, ["setUp", "test"])
 
 
