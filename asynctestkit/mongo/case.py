@@ -25,6 +25,7 @@ from asynctestkit._extras import require
 from asynctestkit._hints import did_you_mean
 from asynctestkit._redact import redact_uri
 from asynctestkit.case import AsyncTestCase
+from asynctestkit.mongo import _beanie
 
 __all__ = ["MongoMixin", "MongoTestCase"]
 
@@ -258,9 +259,10 @@ class MongoMixin:
         cls.addAsyncClassCleanup(_drop_database, client, db_name, uri)  # type: ignore[attr-defined]
         cls.db = client[db_name]
         cls._asynctestkitMongoSnapshot = None
+        _beanie.enter_class(cls)
         if models:
-            beanie = sys.modules["beanie"]
-            await beanie.init_beanie(database=cls.db, document_models=models)
+            register = cls.addClassCleanup  # type: ignore[attr-defined]
+            await _beanie.init_models(sys.modules["beanie"], cls.db, models, register)
         cls._asynctestkitMongoIsolation = isolation
 
     @classmethod
