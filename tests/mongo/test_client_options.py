@@ -8,7 +8,7 @@ import warnings
 from unittest import mock
 
 from asynctestkit import MongoTestCase
-from tests.mongo.test_mongo_case import run_tests
+from tests._support import run_suite
 
 
 class UuidClientTests(MongoTestCase):
@@ -61,7 +61,7 @@ class BadOptionTests(unittest.TestCase):
             async def test_x(self):
                 pass
 
-        result = run_tests(Test)
+        result = run_suite(Test)
         self.assertEqual(result.testsRun, 0)
         [(_, trace)] = result.errors
         return trace
@@ -107,6 +107,6 @@ class BadOptionTests(unittest.TestCase):
         with mock.patch.dict("os.environ", {"MONGODB_URI": ""}), warnings.catch_warnings():
             # PyMongo warns about a bad URI option (and then ignores it); make it an error.
             warnings.simplefilter("error", UserWarning)
-            [(_, trace)] = run_tests(Test).errors
+            [(_, trace)] = run_suite(Test).errors
         self.assertNotIn("mongo_client_options", trace)
         self.assertIn("UserWarning: Invalid UUID representation", trace)

@@ -8,6 +8,7 @@ from beanie.exceptions import CollectionWasNotInitialized
 
 from asynctestkit import MongoTestCase
 from asynctestkit.mongo import _beanie
+from tests._support import run_suite
 
 
 class Ticket(Document):
@@ -41,9 +42,7 @@ def make_classes():
 
 
 def run_in_order(*classes):
-    result = unittest.TestResult()
-    unittest.TestSuite(cls("test_x") for cls in classes).run(result)
-    return result
+    return run_suite(*(cls("test_x") for cls in classes))
 
 
 def trace_of(result, cls):
