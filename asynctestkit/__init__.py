@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from asynctestkit._lazy import lazy_attributes
-from asynctestkit.case import AsyncTestCase, EventLoopMixin
+from asynctestkit.case import AsyncTestCase, EventLoopMixin, LeftoverWarning
 
 if TYPE_CHECKING:
     from asynctestkit.aws.case import AwsTestCase, MotoMixin
@@ -22,6 +22,7 @@ __all__ = [
     "AsyncTestCase",
     "AwsTestCase",
     "EventLoopMixin",
+    "LeftoverWarning",
     "MongoAwsTestCase",
     "MongoMixin",
     "MongoTestCase",

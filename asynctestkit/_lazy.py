@@ -1,9 +1,11 @@
-"""Public names that load their module on first access (PEP 562), for every package."""
+"""Module ``__getattr__`` (PEP 562): public names loaded on first access, deprecated aliases."""
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 
@@ -34,3 +36,33 @@ def lazy_attributes(
         return sorted(set(namespace) | set(namespace.get("__all__", ())))
 
     return __getattr__, __dir__
+
+
+def deprecated_aliases(
+    namespace: dict[str, Any],
+    templates: Iterable[str] = (),
+    others: Mapping[str, str | None] = MappingProxyType({}),
+) -> Callable[[str], Any]:
+    """``__getattr__`` for a module whose public-looking names gained a leading ``_``.
+
+    The old names still work, with a DeprecationWarning that names the replacement:
+    ``others`` maps each old name to what to use instead (None: its value); message
+    ``templates`` have none (the messages are documented instead).
+    """
+    module = namespace["__name__"]
+    documented = "message templates are private now; every message is in docs/troubleshooting.md"
+    advice = dict.fromkeys(templates, documented) | dict(others)
+
+    def __getattr__(name: str) -> Any:
+        if name not in advice:
+            raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        value = namespace[f"_{name}"]
+        instead = advice[name] or f"use its value, {value!r}"
+        warnings.warn(
+            f"{module}.{name} is deprecated and will be removed: {instead}.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return value
+
+    return __getattr__

@@ -25,48 +25,65 @@ import traceback
 import unittest
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from asynctestkit._binding import class_or_instance
 from asynctestkit._hooks import Hook, check_hooks, hooks_of
+from asynctestkit._lazy import deprecated_aliases
 from asynctestkit._loop import LoopFactory, LoopRunner, Scope, task_origin
 
 __all__ = ["AsyncTestCase", "EventLoopMixin", "LeftoverWarning"]
 
-T = TypeVar("T")
+_T = TypeVar("_T")
 
-BAD_SETTING = (
+_BAD_SETTING = (
     "{cls}.{name} = {value!r} is not valid: it must be {expected}. Fix the class attribute{hint}."
 )
-PENDING_TASKS = (
+_PENDING_TASKS = (
     "{test} left {count} task(s) pending; they were cancelled when it ended:\n{tasks}\n"
     "Await or cancel them in the test (or an async cleanup)."
 )
-NOT_MET = "{what} was not met within {timeout:g} s ({attempts} attempts); last {last}"
-NO_CLASS_LOOP = (
+_NOT_MET = "{what} was not met within {timeout:g} s ({attempts} attempts); last {last}"
+_NO_CLASS_LOOP = (
     "{cls} has no open class event loop: {what} must be called while the class runs "
     "(from asyncSetUpClass or a test), after AsyncTestCase.setUpClass has run; if you "
     "override setUpClass, call super().setUpClass() first."
 )
-INTERRUPTED = (
+_INTERRUPTED = (
     "asynctestkit: interrupted in {test}; its cleanups, its class's tear-down and class "
     "cleanups ran before the interrupt went on."
 )
-NEEDS_CLASS_SET_UP = (
+_NEEDS_CLASS_SET_UP = (
     "{test} ran without its class set-up, which {cls} needs ({why}). Run it through its "
     "class (python -m unittest {test}, pytest, or a TestSuite), and if {cls} overrides "
     "setUpClass, call super().setUpClass() first."
 )
-MIXIN_ORDER = (
+_MIXIN_ORDER = (
     "{cls} lists {mixin} after AsyncTestCase in its bases, so {mixin}'s set-up would never "
     "run. List the mixins first: class {cls}({mixin}, ..., AsyncTestCase)."
 )
-NO_CLOCK = "advance() needs the virtual clock: set virtual_clock = True on {cls}."
-LEFT_OPEN = (
+_NO_CLOCK = "advance() needs the virtual clock: set virtual_clock = True on {cls}."
+_LEFT_OPEN = (
     "{cls} left {count} socket(s) or client(s) open after its tests and class cleanups; "
     "they were closed when the class ended:\n{items}\n"
     "Close clients and connections in the test that opens them (or an async cleanup)."
 )
+
+# The templates' old public names still import, with a DeprecationWarning (hidden from
+# type checkers, which then flag the old names).
+_OLD_NAMES = (
+    "BAD_SETTING",
+    "PENDING_TASKS",
+    "NOT_MET",
+    "NO_CLASS_LOOP",
+    "INTERRUPTED",
+    "NEEDS_CLASS_SET_UP",
+    "MIXIN_ORDER",
+    "NO_CLOCK",
+    "LEFT_OPEN",
+)
+if not TYPE_CHECKING:
+    __getattr__ = deprecated_aliases(globals(), _OLD_NAMES)
 
 _TIMEOUT_ENV = "ASYNCTESTKIT_TIMEOUT"
 _MISSING = object()
@@ -94,7 +111,7 @@ class LeftoverWarning(RuntimeWarning):
     """A test left tasks pending, or a class left sockets or clients open.
 
     A RuntimeWarning, so it is shown by default (a ResourceWarning is not); make it an
-    error with ``-W error::asynctestkit.case.LeftoverWarning`` or ``fail_on_pending_tasks``.
+    error with ``-W error::asynctestkit.LeftoverWarning`` or ``fail_on_pending_tasks``.
     """
 
 
@@ -108,7 +125,7 @@ def _valid_seconds(value: Any) -> bool:
 
 
 def _setting_error(cls: type, name: str, value: Any, expected: str, hint: str = "") -> Exception:
-    message = BAD_SETTING.format(
+    message = _BAD_SETTING.format(
         cls=cls.__qualname__, name=name, value=value, expected=expected, hint=hint
     )
     return TypeError(message) if not isinstance(value, (int, float, str)) else ValueError(message)
@@ -172,7 +189,7 @@ def _loop_factory(cls: Any) -> LoopFactory | None:
     return cast("LoopFactory | None", cls.loop_factory)
 
 
-async def _await(awaitable: Awaitable[T]) -> T:
+async def _await(awaitable: Awaitable[_T]) -> _T:
     return await awaitable
 
 
@@ -237,7 +254,7 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
         mro = cls.__mro__
         for base in mro[mro.index(AsyncTestCase) + 1 :]:
             if any(hook in vars(base) for hook in _HOOKS):
-                raise TypeError(MIXIN_ORDER.format(cls=cls.__name__, mixin=base.__name__))
+                raise TypeError(_MIXIN_ORDER.format(cls=cls.__name__, mixin=base.__name__))
         check_hooks(cls, hooks_of(cls, _USER_HOOKS))
 
     def __init__(self, methodName: str = "runTest") -> None:
@@ -314,11 +331,11 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
         return runner if runner is not None and not runner.closed else None
 
     @classmethod
-    def _asynctestkitRunClass(cls, coro: Coroutine[Any, Any, T]) -> T:
+    def _asynctestkitRunClass(cls, coro: Coroutine[Any, Any, _T]) -> _T:
         runner = cls._asynctestkitClassLoop()
         if runner is None:
             coro.close()
-            raise RuntimeError(NO_CLASS_LOOP.format(cls=cls.__qualname__, what="this"))
+            raise RuntimeError(_NO_CLASS_LOOP.format(cls=cls.__qualname__, what="this"))
         scope: Scope = vars(cls)["_asynctestkitClassScope"]
         return runner.run(scope, coro)
 
@@ -327,7 +344,7 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
         runner = cls._asynctestkitClassLoop()
         if runner is None:
             what = f"the async class cleanup {func!r}"
-            raise RuntimeError(NO_CLASS_LOOP.format(cls=cls.__qualname__, what=what))
+            raise RuntimeError(_NO_CLASS_LOOP.format(cls=cls.__qualname__, what=what))
         return _run_maybe_async(runner, vars(cls)["_asynctestkitClassScope"], func, *args, **kwargs)
 
     @classmethod
@@ -340,7 +357,7 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
             del cls._asynctestkitClassScope
         if runner.leaked:
             items = "\n".join(f"  {item}" for item in runner.leaked)
-            message = LEFT_OPEN.format(cls=cls.__qualname__, count=len(runner.leaked), items=items)
+            message = _LEFT_OPEN.format(cls=cls.__qualname__, count=len(runner.leaked), items=items)
             if cls.fail_on_pending_tasks:
                 raise cls.failureException(message)
             warnings.warn(message, LeftoverWarning, stacklevel=2)
@@ -363,7 +380,7 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
         # class tear-down and class cleanups would never run, leaving databases on a
         # shared MongoDB and the AWS environment patched. Release them before it goes on.
         if hasattr(interrupt, "add_note"):
-            interrupt.add_note(INTERRUPTED.format(test=self.id()))
+            interrupt.add_note(_INTERRUPTED.format(test=self.id()))
         with contextlib.suppress(Exception):
             self.doCleanups()
         type(self)._asynctestkitReleaseClass()
@@ -393,7 +410,7 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
             why = _class_set_up_needed(type(self))
             if why:
                 raise RuntimeError(
-                    NEEDS_CLASS_SET_UP.format(test=self.id(), cls=type(self).__name__, why=why)
+                    _NEEDS_CLASS_SET_UP.format(test=self.id(), cls=type(self).__name__, why=why)
                 )
             runner = LoopRunner(_loop_factory(type(self)), self.virtual_clock)
             scope = Scope(contextvars.copy_context())
@@ -433,7 +450,7 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
             f"  {task.get_name()} ({task.get_coro()!r}), created at {task_origin(task)}"
             for task in sorted(leftover, key=lambda t: t.get_name())
         )
-        message = PENDING_TASKS.format(test=self.id(), count=len(leftover), tasks=lines)
+        message = _PENDING_TASKS.format(test=self.id(), count=len(leftover), tasks=lines)
         if self.fail_on_pending_tasks:
             raise self.failureException(message)
         warnings.warn(message, LeftoverWarning, stacklevel=2)
@@ -490,7 +507,7 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
         """Move the virtual clock forward and run everything that became due."""
         runner, _ = self._asynctestkitActive
         if runner.clock is None:
-            raise RuntimeError(NO_CLOCK.format(cls=type(self).__qualname__))
+            raise RuntimeError(_NO_CLOCK.format(cls=type(self).__qualname__))
         await runner.clock.advance(seconds)
 
     async def assertEventually(
@@ -543,7 +560,7 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
         else:
             last = f"value: {last_value!r}"
         what = f"condition {getattr(predicate, '__qualname__', repr(predicate))}"
-        standard = NOT_MET.format(what=what, timeout=timeout, attempts=attempts, last=last)
+        standard = _NOT_MET.format(what=what, timeout=timeout, attempts=attempts, last=last)
         raise self.failureException(self._formatMessage(msg, standard))
 
 
@@ -592,7 +609,7 @@ class EventLoopMixin:
             self._asynctestkitMixinTestScope = None
 
     @class_or_instance
-    def run_async(self_or_cls: Any, coro: Coroutine[Any, Any, T]) -> T:
+    def run_async(self_or_cls: Any, coro: Coroutine[Any, Any, _T]) -> _T:
         """Run ``coro`` on the class loop and return its result.
 
         Works from a test (``self.run_async``) and from ``setUpClass``
@@ -603,7 +620,7 @@ class EventLoopMixin:
         if isinstance(self_or_cls, type):
             if runner is None:
                 coro.close()
-                raise RuntimeError(NO_CLASS_LOOP.format(cls=cls.__qualname__, what="run_async"))
+                raise RuntimeError(_NO_CLASS_LOOP.format(cls=cls.__qualname__, what="run_async"))
             return runner.run(vars(cls)["_asynctestkitMixinScope"], coro)
         test = self_or_cls
         scope: Scope | None = getattr(test, "_asynctestkitMixinTestScope", None)

@@ -7,8 +7,7 @@ import pickle
 import unittest
 from unittest import mock
 
-from asynctestkit import AsyncTestCase, EventLoopMixin
-from asynctestkit.case import LeftoverWarning
+from asynctestkit import AsyncTestCase, EventLoopMixin, LeftoverWarning
 from tests._support import last_lines, problems, run_suite
 
 VAR = contextvars.ContextVar("VAR", default="unset")

@@ -12,6 +12,7 @@ PUBLIC = [
     "AsyncTestCase",
     "AwsTestCase",
     "EventLoopMixin",
+    "LeftoverWarning",
     "MongoAwsTestCase",
     "MongoMixin",
     "MongoTestCase",

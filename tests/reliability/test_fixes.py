@@ -6,8 +6,7 @@ import sys
 import unittest
 import warnings
 
-from asynctestkit import AsyncTestCase
-from asynctestkit.case import LeftoverWarning
+from asynctestkit import AsyncTestCase, LeftoverWarning
 from asynctestkit.mongo import shared_server_uri
 from tests.reliability._support import fixture_id, outcomes, run_suite, tid
 

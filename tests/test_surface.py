@@ -1,0 +1,109 @@
+"""Every public module's surface: pinned, shown under its public name, documented.
+
+As httpx's test_exported_members and anyio's test_all_attributes: ``__all__`` equals what
+docs/api.md lists, a public module defines nothing public outside ``__all__``, and names
+that lost their public spelling still import, with a warning naming the replacement.
+"""
+
+import ast
+import importlib
+import inspect
+import unittest
+
+# Public module -> the names its __all__ exports, sorted.
+SURFACE = {
+    "asynctestkit": [
+        "AsyncTestCase",
+        "AwsTestCase",
+        "EventLoopMixin",
+        "LeftoverWarning",
+        "MongoAwsTestCase",
+        "MongoMixin",
+        "MongoTestCase",
+        "MotoMixin",
+    ],
+    "asynctestkit.case": ["AsyncTestCase", "EventLoopMixin", "LeftoverWarning"],
+}
+
+# Public module -> the names that gained a leading underscore and still import, deprecated.
+RENAMED = {
+    "asynctestkit.case": [
+        "BAD_SETTING",
+        "INTERRUPTED",
+        "LEFT_OPEN",
+        "MIXIN_ORDER",
+        "NEEDS_CLASS_SET_UP",
+        "NOT_MET",
+        "NO_CLASS_LOOP",
+        "NO_CLOCK",
+        "PENDING_TASKS",
+    ],
+}
+
+
+def defined_names(module):
+    """The names a module's own top-level statements define (not those it imports)."""
+    tree = ast.parse(inspect.getsource(module))
+    for node in tree.body:
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield node.name
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for name in ast.walk(target):
+                    if isinstance(name, ast.Name):
+                        yield name.id
+
+
+class ExportedNamesTests(unittest.TestCase):
+    def test_all_is_pinned_and_sorted(self):
+        for name, exported in SURFACE.items():
+            with self.subTest(module=name):
+                module = importlib.import_module(name)
+                self.assertEqual(module.__all__, exported)
+                self.assertEqual(exported, sorted(exported))
+
+    def test_a_public_module_defines_nothing_public_outside_all(self):
+        for name, exported in SURFACE.items():
+            with self.subTest(module=name):
+                module = importlib.import_module(name)
+                public = {n for n in defined_names(module) if not n.startswith("_")}
+                self.assertLessEqual(public, set(exported))
+
+
+class RenamedNamesTests(unittest.TestCase):
+    def test_old_names_warn_and_give_the_private_value(self):
+        for name, old_names in RENAMED.items():
+            module = importlib.import_module(name)
+            for old in old_names:
+                with self.subTest(name=f"{name}.{old}"):
+                    with self.assertWarns(DeprecationWarning) as caught:
+                        value = getattr(module, old)
+                    self.assertIs(value, getattr(module, f"_{old}"))
+                    self.assertTrue(
+                        str(caught.warning).startswith(
+                            f"{name}.{old} is deprecated and will be removed: "
+                        ),
+                        caught.warning,
+                    )
+                    self.assertEqual(caught.filename, __file__)
+
+    def test_a_template_s_warning_names_where_the_messages_are(self):
+        import asynctestkit.case
+
+        with self.assertWarns(DeprecationWarning) as caught:
+            asynctestkit.case.PENDING_TASKS  # noqa: B018
+        self.assertEqual(
+            str(caught.warning),
+            "asynctestkit.case.PENDING_TASKS is deprecated and will be removed: message "
+            "templates are private now; every message is in docs/troubleshooting.md.",
+        )
+
+    def test_an_unknown_name_is_still_an_attribute_error(self):
+        for name in RENAMED:
+            module = importlib.import_module(name)
+            with self.subTest(module=name):
+                with self.assertRaisesRegex(
+                    AttributeError, f"^module '{name}' has no attribute 'NOPE'$"
+                ):
+                    module.NOPE  # noqa: B018
