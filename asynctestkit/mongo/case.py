@@ -71,6 +71,11 @@ NOT_OURS = (
     "created in this process."
 )
 KEPT = "asynctestkit: kept database {name!r} on {uri} ({env}=1)"
+_NO_TEST_DATA_COPY = (
+    "{cls}.restoreTestData() needs mongo_isolation = 'test' (the default), which keeps a "
+    "copy of the class data; {cls} sets mongo_isolation = 'class'. Remove that setting, or "
+    "undo the test's changes by hand."
+)
 _CLIENT_OPTIONS_TYPE = (
     "{cls}.mongo_client_options is a {type.__name__}, not valid: it must be a mapping of "
     "client keyword arguments with string keys, e.g. {{'uuidRepresentation': 'standard', "
@@ -329,6 +334,13 @@ class MongoMixin:
             await _restore(self.db, snapshot)
 
     # -- helpers --------------------------------------------------------------------
+
+    async def restoreTestData(self) -> None:
+        """Put the class data back now, as before each test (e.g. between sub-tests)."""
+        snapshot = vars(type(self)).get("_asynctestkitMongoSnapshot")
+        if snapshot is None:
+            raise RuntimeError(_NO_TEST_DATA_COPY.format(cls=type(self).__qualname__))
+        await _restore(self.db, snapshot)
 
     def _asynctestkitCollection(self, collection_or_model: Any) -> Any:
         if isinstance(collection_or_model, str):
