@@ -5,6 +5,7 @@ Imports no optional dependency: the base-install tox job (`tox -e min`) loads it
 
 import socket
 import unittest
+from unittest import mock
 
 
 def suite_of(tests):
@@ -41,3 +42,15 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def hide_server_side_snapshot():
+    """Make the embedded server answer CommandNotFound to the toolkit's snapshot commands,
+    so the generic restore (any MongoDB's path) runs; return the patcher to stop."""
+    from asynctestkit.mongo.server import _registry
+
+    patcher = mock.patch.dict(_registry._COMMANDS)
+    patcher.start()
+    del _registry._COMMANDS["asynctestkitSnapshot"]
+    del _registry._COMMANDS["asynctestkitRestore"]
+    return patcher

@@ -17,7 +17,7 @@ from beanie import Document, Indexed
 from asynctestkit import MongoTestCase
 from asynctestkit.mongo import EmbeddedMongoServer, shared_server_uri
 from asynctestkit.mongo import case as mongo_case
-from tests._support import free_port, problems, run_suite
+from tests._support import free_port, hide_server_side_snapshot, problems, run_suite
 
 
 class Item(Document):
@@ -405,13 +405,7 @@ class GenericRestoreTests(IsolationTests):
     """The same isolation tests on the path any MongoDB takes (no server-side snapshot)."""
 
     def setUp(self):
-        from asynctestkit.mongo.server import _registry
-
-        patcher = mock.patch.dict(_registry._COMMANDS)
-        patcher.start()
-        self.addCleanup(patcher.stop)
-        del _registry._COMMANDS["asynctestkitSnapshot"]
-        del _registry._COMMANDS["asynctestkitRestore"]
+        self.addCleanup(hide_server_side_snapshot().stop)
 
 
 class ClassLevelClientTests(unittest.TestCase):

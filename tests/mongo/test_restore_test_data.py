@@ -1,10 +1,9 @@
 """restoreTestData(): the class data back within a test, e.g. between sub-tests."""
 
 import unittest
-from unittest import mock
 
 from asynctestkit import MongoTestCase
-from tests._support import problems, run_suite
+from tests._support import hide_server_side_snapshot, problems, run_suite
 
 CASES = ("pay", "cancel", "refund")
 
@@ -48,14 +47,7 @@ class GenericRestoreSubTestTests(SubTestDataTests):
 
     @classmethod
     def setUpClass(cls):
-        # Hide the embedded server's one-round-trip snapshot commands from this class.
-        from asynctestkit.mongo.server import _registry
-
-        patcher = mock.patch.dict(_registry._COMMANDS)
-        patcher.start()
-        cls.addClassCleanup(patcher.stop)
-        del _registry._COMMANDS["asynctestkitSnapshot"]
-        del _registry._COMMANDS["asynctestkitRestore"]
+        cls.addClassCleanup(hide_server_side_snapshot().stop)
         super().setUpClass()
 
     async def test_generic_path_is_taken(self):
