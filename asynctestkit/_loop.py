@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import gc
 import itertools
@@ -82,11 +83,16 @@ class Scope:
 class LoopRunner:
     """An event loop, kept open across many ``run`` calls (one class, or one lone test)."""
 
-    def __init__(self, loop_factory: LoopFactory | None = None, virtual_clock: bool = False):
+    def __init__(
+        self,
+        loop_factory: LoopFactory | None = None,
+        virtual_clock: bool = False,
+        debug: bool = True,
+    ):
         self.loop = loop_factory() if loop_factory is not None else asyncio.new_event_loop()
         # As asyncio.Runner does: only a loop we made ourselves becomes the current loop.
         self._sets_current = loop_factory is None
-        self.loop.set_debug(True)
+        self.loop.set_debug(debug)
         self.clock = VirtualClock(self.loop) if virtual_clock else None
         self._creators: weakref.WeakKeyDictionary[asyncio.Task[Any], int] = (
             weakref.WeakKeyDictionary()
@@ -151,6 +157,24 @@ class LoopRunner:
     def make_current(self) -> None:
         if self._sets_current:
             asyncio.set_event_loop(self.loop)
+
+    @contextlib.contextmanager
+    def quiet(self) -> Iterator[None]:
+        """No slow-callback log for the steps run inside (the toolkit's own set-up).
+
+        Its first imports, server starts and ``init_beanie`` block the loop for a while
+        once per process; debug mode's log of that would blame no code of the user's.
+        """
+        loop: Any = self.loop
+        if not hasattr(loop, "slow_callback_duration"):
+            yield
+            return
+        saved = loop.slow_callback_duration
+        loop.slow_callback_duration = math.inf
+        try:
+            yield
+        finally:
+            loop.slow_callback_duration = saved
 
     @property
     def closed(self) -> bool:

@@ -19,6 +19,7 @@ import contextlib
 import contextvars
 import inspect
 import os
+import sys
 import threading
 import time
 import traceback
@@ -85,7 +86,13 @@ _OLD_NAMES = (
 if not TYPE_CHECKING:
     __getattr__ = deprecated_aliases(globals(), _OLD_NAMES)
 
+_BAD_ENV = (
+    "{env}={value!r} is not valid: it must be {expected}. Fix or unset the environment variable."
+)
+
 _TIMEOUT_ENV = "ASYNCTESTKIT_TIMEOUT"
+_DEBUG_ENV = "ASYNCTESTKIT_ASYNCIO_DEBUG"
+_DEBUG_WORDS = {"1": True, "true": True, "on": True, "0": False, "false": False, "off": False}
 _MISSING = object()
 # The cooperative hooks mixins extend; each must come before AsyncTestCase in the MRO.
 _HOOKS = ("_asynctestkitSetUpClass", "_asynctestkitAfterSetUpClass", "_asynctestkitSetUp")
@@ -143,8 +150,7 @@ def _resolve_timeout(cls: type) -> float | None:
             value = raw
         if not _valid_seconds(value):
             raise ValueError(
-                f"{_TIMEOUT_ENV}={raw!r} is not valid: it must be a number of seconds > 0. "
-                f"Fix or unset the environment variable."
+                _BAD_ENV.format(env=_TIMEOUT_ENV, value=raw, expected="a number of seconds > 0")
             )
         return float(value)
     if not _valid_seconds(value):
@@ -154,12 +160,44 @@ def _resolve_timeout(cls: type) -> float | None:
     return float(value)
 
 
+def _resolve_debug(cls: type) -> bool:
+    """asyncio debug mode for the class loop: the class, else the environment, else off.
+
+    Off by default: debug mode records a traceback for every task, future and callback,
+    which costs 30-50 % of a driver-heavy class (docs/performance.md). Tox and CI turn it
+    on with PYTHONASYNCIODEBUG=1 or -X dev, as asyncio itself reads them.
+    """
+    value: Any = cls.asyncio_debug  # type: ignore[attr-defined]
+    if value is not None:
+        if not isinstance(value, bool):
+            raise _setting_error(
+                cls,
+                "asyncio_debug",
+                value,
+                f"one of True, False, None (None: {_DEBUG_ENV}, else PYTHONASYNCIODEBUG, "
+                f"else -X dev)",
+            )
+        return value
+    raw = os.environ.get(_DEBUG_ENV, "").strip()
+    if raw:
+        if raw.lower() not in _DEBUG_WORDS:
+            expected = "one of " + ", ".join(_DEBUG_WORDS)
+            raise ValueError(_BAD_ENV.format(env=_DEBUG_ENV, value=raw, expected=expected))
+        return _DEBUG_WORDS[raw.lower()]
+    raw = "" if sys.flags.ignore_environment else os.environ.get("PYTHONASYNCIODEBUG", "")
+    if raw.strip():
+        # asyncio reads any value as on; "0", "false" and "off" mean what they say here.
+        return _DEBUG_WORDS.get(raw.strip().lower(), True)
+    return bool(sys.flags.dev_mode)
+
+
 def _check_settings(cls: type) -> float | None:
     """Validate the class attributes; return the test timeout in force."""
     for name in ("fail_on_pending_tasks", "virtual_clock"):
-        value = getattr(cls, name)
+        value = getattr(cls, name, False)  # EventLoopMixin has no virtual clock
         if not isinstance(value, bool):
             raise _setting_error(cls, name, value, "one of True, False")
+    _resolve_debug(cls)
     factory = cls.loop_factory  # type: ignore[attr-defined]
     if factory is not None and not callable(factory):
         raise _setting_error(
@@ -221,7 +259,71 @@ def _run_maybe_async(
     return result
 
 
-class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
+class _ClassLoop:
+    """The class loop's life, shared by AsyncTestCase and EventLoopMixin: made in
+    setUpClass, run, its leftovers reported and closed by a class cleanup."""
+
+    _asynctestkitClassRunner: ClassVar[LoopRunner]
+    _asynctestkitClassScope: ClassVar[Scope]
+
+    @classmethod
+    def _asynctestkitNewRunner(cls) -> LoopRunner:
+        virtual_clock = getattr(cls, "virtual_clock", False)
+        return LoopRunner(_loop_factory(cls), virtual_clock, debug=_resolve_debug(cls))
+
+    @classmethod
+    def _asynctestkitOpenClassLoop(cls) -> None:
+        _check_settings(cls)
+        cls._asynctestkitClassRunner = cls._asynctestkitNewRunner()
+        cls._asynctestkitClassScope = Scope(contextvars.copy_context())
+        # Registered first, so it runs last: every async class cleanup runs before it.
+        cls.addClassCleanup(cls._asynctestkitCloseClassLoop)  # type: ignore[attr-defined]
+
+    @classmethod
+    def _asynctestkitClassLoop(cls) -> LoopRunner | None:
+        # vars(), not getattr(): a subclass must never run on its parent's loop.
+        runner: LoopRunner | None = vars(cls).get("_asynctestkitClassRunner")
+        return runner if runner is not None and not runner.closed else None
+
+    @classmethod
+    def _asynctestkitRunClass(cls, coro: Coroutine[Any, Any, _T], what: str = "this") -> _T:
+        runner = cls._asynctestkitClassLoop()
+        if runner is None:
+            coro.close()
+            raise RuntimeError(_NO_CLASS_LOOP.format(cls=cls.__qualname__, what=what))
+        scope: Scope = vars(cls)["_asynctestkitClassScope"]
+        return runner.run(scope, coro)
+
+    @classmethod
+    def _asynctestkitClassCall(cls, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        runner = cls._asynctestkitClassLoop()
+        if runner is None:
+            what = f"the async class cleanup {func!r}"
+            raise RuntimeError(_NO_CLASS_LOOP.format(cls=cls.__qualname__, what=what))
+        return _run_maybe_async(runner, vars(cls)["_asynctestkitClassScope"], func, *args, **kwargs)
+
+    @classmethod
+    def _asynctestkitCloseClassLoop(cls) -> None:
+        runner: LoopRunner = vars(cls)["_asynctestkitClassRunner"]
+        try:
+            runner.close()
+        finally:
+            del cls._asynctestkitClassRunner
+            del cls._asynctestkitClassScope
+        cls._asynctestkitReportLeftOpen(runner)
+
+    @classmethod
+    def _asynctestkitReportLeftOpen(cls, runner: LoopRunner) -> None:
+        if not runner.leaked:
+            return
+        items = "\n".join(f"  {item}" for item in runner.leaked)
+        message = _LEFT_OPEN.format(cls=cls.__qualname__, count=len(runner.leaked), items=items)
+        if cls.fail_on_pending_tasks:  # type: ignore[attr-defined]
+            raise cls.failureException(message)  # type: ignore[attr-defined]
+        warnings.warn(message, LeftoverWarning, stacklevel=3)
+
+
+class AsyncTestCase(_ClassLoop, unittest.IsolatedAsyncioTestCase):
     """An ``IsolatedAsyncioTestCase`` whose tests share one event loop per class.
 
     Example::
@@ -244,10 +346,9 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
     fail_on_pending_tasks: ClassVar[bool] = False
     #: Freeze ``loop.time()``; move it with ``await self.advance(seconds)``.
     virtual_clock: ClassVar[bool] = False
-
-    # Set on each concrete class while it runs (read with vars(), never inherited).
-    _asynctestkitClassRunner: ClassVar[LoopRunner]
-    _asynctestkitClassScope: ClassVar[Scope]
+    #: asyncio debug mode on the class loop; None reads ``ASYNCTESTKIT_ASYNCIO_DEBUG``,
+    #: then ``PYTHONASYNCIODEBUG``, then ``-X dev``; off when none is set.
+    asyncio_debug: ClassVar[bool | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -293,16 +394,16 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
     @classmethod
     def setUpClass(cls) -> None:
         super().setUpClass()
-        _check_settings(cls)
-        runner = LoopRunner(_loop_factory(cls), cls.virtual_clock)
-        cls._asynctestkitClassRunner = runner
-        cls._asynctestkitClassScope = Scope(contextvars.copy_context())
-        # Registered first, so it runs last: every async class cleanup runs before it.
-        cls.addClassCleanup(cls._asynctestkitCloseClassLoop)
+        cls._asynctestkitOpenClassLoop()
+        quiet = vars(cls)["_asynctestkitClassRunner"].quiet
         try:
-            cls._asynctestkitRunClass(cls._asynctestkitSetUpClass())
+            # The toolkit's own set-up (imports, servers, init_beanie) is not the user's
+            # slow code: no slow-callback log for it in debug mode.
+            with quiet():
+                cls._asynctestkitRunClass(cls._asynctestkitSetUpClass())
             cls._asynctestkitRunClass(cls.asyncSetUpClass())
-            cls._asynctestkitRunClass(cls._asynctestkitAfterSetUpClass())
+            with quiet():
+                cls._asynctestkitRunClass(cls._asynctestkitAfterSetUpClass())
         except KeyboardInterrupt:
             # unittest runs the class cleanups for an Exception only.
             cls.doClassCleanups()
@@ -323,44 +424,6 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
     async def enterAsyncClassContext(cls, cm: Any) -> Any:
         """Enter an async context manager now and exit it when the class ends."""
         return await _enter_async_context(cm, cls.addAsyncClassCleanup)
-
-    @classmethod
-    def _asynctestkitClassLoop(cls) -> LoopRunner | None:
-        # vars(), not getattr(): a subclass must never run on its parent's loop.
-        runner: LoopRunner | None = vars(cls).get("_asynctestkitClassRunner")
-        return runner if runner is not None and not runner.closed else None
-
-    @classmethod
-    def _asynctestkitRunClass(cls, coro: Coroutine[Any, Any, _T]) -> _T:
-        runner = cls._asynctestkitClassLoop()
-        if runner is None:
-            coro.close()
-            raise RuntimeError(_NO_CLASS_LOOP.format(cls=cls.__qualname__, what="this"))
-        scope: Scope = vars(cls)["_asynctestkitClassScope"]
-        return runner.run(scope, coro)
-
-    @classmethod
-    def _asynctestkitClassCall(cls, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
-        runner = cls._asynctestkitClassLoop()
-        if runner is None:
-            what = f"the async class cleanup {func!r}"
-            raise RuntimeError(_NO_CLASS_LOOP.format(cls=cls.__qualname__, what=what))
-        return _run_maybe_async(runner, vars(cls)["_asynctestkitClassScope"], func, *args, **kwargs)
-
-    @classmethod
-    def _asynctestkitCloseClassLoop(cls) -> None:
-        runner: LoopRunner = vars(cls)["_asynctestkitClassRunner"]
-        try:
-            runner.close()
-        finally:
-            del cls._asynctestkitClassRunner
-            del cls._asynctestkitClassScope
-        if runner.leaked:
-            items = "\n".join(f"  {item}" for item in runner.leaked)
-            message = _LEFT_OPEN.format(cls=cls.__qualname__, count=len(runner.leaked), items=items)
-            if cls.fail_on_pending_tasks:
-                raise cls.failureException(message)
-            warnings.warn(message, LeftoverWarning, stacklevel=2)
 
     # -- per test -------------------------------------------------------------------
 
@@ -412,7 +475,7 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
                 raise RuntimeError(
                     _NEEDS_CLASS_SET_UP.format(test=self.id(), cls=type(self).__name__, why=why)
                 )
-            runner = LoopRunner(_loop_factory(type(self)), self.virtual_clock)
+            runner = self._asynctestkitNewRunner()
             scope = Scope(contextvars.copy_context())
             self._asynctestkitOwnsLoop = True
         runner.make_current()
@@ -564,7 +627,7 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
         raise self.failureException(self._formatMessage(msg, standard))
 
 
-class EventLoopMixin:
+class EventLoopMixin(_ClassLoop):
     """A class-level event loop for a plain ``unittest.TestCase``.
 
     Example::
@@ -576,9 +639,12 @@ class EventLoopMixin:
 
     #: Makes the class's event loop; None for asyncio's default.
     loop_factory: ClassVar[LoopFactory | None] = None
-
-    _asynctestkitMixinRunner: ClassVar[LoopRunner]
-    _asynctestkitMixinScope: ClassVar[Scope]
+    #: Seconds one ``self.run_async(...)`` may run; None reads ``ASYNCTESTKIT_TIMEOUT``.
+    test_timeout: ClassVar[float | None] = None
+    #: Make sockets the class left open a failure instead of a LeftoverWarning.
+    fail_on_pending_tasks: ClassVar[bool] = False
+    #: asyncio debug mode on the class loop; None: as AsyncTestCase.asyncio_debug.
+    asyncio_debug: ClassVar[bool | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -587,53 +653,50 @@ class EventLoopMixin:
     @classmethod
     def setUpClass(cls) -> None:
         super().setUpClass()  # type: ignore[misc]
-        runner = LoopRunner(_loop_factory(cls))
-        cls._asynctestkitMixinRunner = runner
-        cls._asynctestkitMixinScope = Scope(contextvars.copy_context())
-        cls.addClassCleanup(cls._asynctestkitCloseMixinLoop)  # type: ignore[attr-defined]
-
-    @classmethod
-    def _asynctestkitCloseMixinLoop(cls) -> None:
-        runner: LoopRunner = vars(cls)["_asynctestkitMixinRunner"]
-        try:
-            runner.close()
-        finally:
-            del cls._asynctestkitMixinRunner
-            del cls._asynctestkitMixinScope
+        cls._asynctestkitOpenClassLoop()
 
     def run(self, result: unittest.TestResult | None = None) -> unittest.TestResult | None:
         self._asynctestkitMixinTestScope: Scope | None = None
+        runner = type(self)._asynctestkitClassLoop()
+        before = runner.open_transports() if runner is not None else set()
         try:
             return super().run(result)  # type: ignore[misc, no-any-return]
         finally:
             self._asynctestkitMixinTestScope = None
+            if runner is not None and not runner.closed:
+                runner.note_transports(before, self.id())  # type: ignore[attr-defined]
 
     @class_or_instance
     def run_async(self_or_cls: Any, coro: Coroutine[Any, Any, _T]) -> _T:
         """Run ``coro`` on the class loop and return its result.
 
-        Works from a test (``self.run_async``) and from ``setUpClass``
-        (``cls.run_async``); values set in context variables by a test stay in it.
+        Works from a test (``self.run_async``, limited to ``test_timeout``) and from
+        ``setUpClass`` (``cls.run_async``); values set in context variables by a test stay
+        in it.
         """
-        cls = self_or_cls if isinstance(self_or_cls, type) else type(self_or_cls)
-        runner: LoopRunner | None = vars(cls).get("_asynctestkitMixinRunner")
         if isinstance(self_or_cls, type):
-            if runner is None:
-                coro.close()
-                raise RuntimeError(_NO_CLASS_LOOP.format(cls=cls.__qualname__, what="run_async"))
-            return runner.run(vars(cls)["_asynctestkitMixinScope"], coro)
+            owner = cast("type[EventLoopMixin]", self_or_cls)
+            return owner._asynctestkitRunClass(coro, what="run_async")
         test = self_or_cls
+        cls = cast("type[EventLoopMixin]", type(test))
+        timeout = _check_settings(cls)
+        runner: LoopRunner | None = cls._asynctestkitClassLoop()
         scope: Scope | None = getattr(test, "_asynctestkitMixinTestScope", None)
         if runner is None:
             # The class set-up did not run (a test run on its own): a loop for this test.
             runner = getattr(test, "_asynctestkitMixinOwnRunner", None)
             if runner is None or runner.closed:
-                runner = LoopRunner(_loop_factory(cls))
+                runner = cls._asynctestkitNewRunner()
                 test._asynctestkitMixinOwnRunner = runner
-                test.addCleanup(runner.close)
+                test.addCleanup(_close_own_loop, cls, runner)
             if scope is None:
                 scope = Scope(contextvars.copy_context())
         elif scope is None:
-            scope = vars(cls)["_asynctestkitMixinScope"].child()
+            scope = vars(cls)["_asynctestkitClassScope"].child()
         test._asynctestkitMixinTestScope = scope
-        return runner.run(scope, coro)
+        return runner.run(scope, coro, timeout=timeout, name=test.id())
+
+
+def _close_own_loop(cls: type[_ClassLoop], runner: LoopRunner) -> None:
+    runner.close()
+    cls._asynctestkitReportLeftOpen(runner)
