@@ -12,9 +12,9 @@ import warnings
 from pathlib import Path
 from unittest import mock
 
-from asynctestkit import AsyncTestCase, EventLoopMixin
-from asynctestkit.case import LeftoverWarning
-from tests.test_case import problems, run_class
+from asynctestkit import AsyncTestCase, EventLoopMixin, LeftoverWarning
+from tests._support import last_lines, problems
+from tests._support import run_suite as run_class
 
 ROOT = Path(__file__).resolve().parents[1]
 DEBUG_ENV = "ASYNCTESTKIT_ASYNCIO_DEBUG"
@@ -183,7 +183,7 @@ class EventLoopMixinSharedLoopTests(unittest.TestCase):
 
         result = run_class(Test)
         self.assertEqual(
-            problems(result)[0][1],
+            last_lines(result)[0],
             f"ValueError: {Test.__qualname__}.loop_factory = 'uvloop' is not valid: it must be "
             "None or a callable returning an event loop. Fix the class attribute "
             "(e.g. loop_factory = uvloop.new_event_loop).",
