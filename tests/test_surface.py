@@ -23,6 +23,9 @@ SURFACE = {
         "MotoMixin",
     ],
     "asynctestkit.case": ["AsyncTestCase", "EventLoopMixin", "LeftoverWarning"],
+    "asynctestkit.aws.case": ["AwsTestCase", "MotoMixin"],
+    "asynctestkit.mongo.case": ["MongoMixin", "MongoTestCase"],
+    "asynctestkit.mongo_aws": ["MongoAwsTestCase"],
 }
 
 # Public module -> the names that gained a leading underscore and still import, deprecated.
@@ -37,6 +40,35 @@ RENAMED = {
         "NO_CLASS_LOOP",
         "NO_CLOCK",
         "PENDING_TASKS",
+    ],
+    "asynctestkit.aws.case": [
+        "BAD_ENDPOINT",
+        "BAD_ISOLATION",
+        "BAD_REGION",
+        "ENDPOINT_ENV",
+        "ISOLATION_LEVELS",
+        "MISSING_OBJECT",
+        "NOT_SET_UP",
+        "REAL_AWS_IN_TEST",
+        "TOO_FEW_MESSAGES",
+        "UNKNOWN_SERVICE",
+    ],
+    "asynctestkit.mongo.case": [
+        "AUTH_FAILED",
+        "BAD_CHOICE",
+        "BAD_MODEL",
+        "BAD_PREFIX",
+        "BAD_URI",
+        "DRIVERS",
+        "ISOLATION_LEVELS",
+        "KEEP_ENV",
+        "KEPT",
+        "MOTOR_WITH_BEANIE",
+        "NOT_OURS",
+        "SERVER_SELECTION_TIMEOUT_S",
+        "UNREACHABLE",
+        "URI_ENV",
+        "database_name",
     ],
 }
 
@@ -97,6 +129,28 @@ class RenamedNamesTests(unittest.TestCase):
             str(caught.warning),
             "asynctestkit.case.PENDING_TASKS is deprecated and will be removed: message "
             "templates are private now; every message is in docs/troubleshooting.md.",
+        )
+
+    def test_a_constant_s_warning_gives_its_value(self):
+        import asynctestkit.aws.case
+
+        with self.assertWarns(DeprecationWarning) as caught:
+            asynctestkit.aws.case.ENDPOINT_ENV  # noqa: B018
+        self.assertEqual(
+            str(caught.warning),
+            "asynctestkit.aws.case.ENDPOINT_ENV is deprecated and will be removed: use its "
+            "value, 'ASYNCTESTKIT_AWS_ENDPOINT'.",
+        )
+
+    def test_database_name_s_warning_names_the_class_attribute(self):
+        import asynctestkit.mongo.case
+
+        with self.assertWarns(DeprecationWarning) as caught:
+            asynctestkit.mongo.case.database_name  # noqa: B018
+        self.assertEqual(
+            str(caught.warning),
+            "asynctestkit.mongo.case.database_name is deprecated and will be removed: a "
+            "class's database is cls.db (its name: cls.db.name).",
         )
 
     def test_an_unknown_name_is_still_an_attribute_error(self):

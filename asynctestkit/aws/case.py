@@ -19,12 +19,13 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 from urllib.parse import urlsplit
 
 from asynctestkit._binding import class_or_instance
 from asynctestkit._extras import require
 from asynctestkit._hints import did_you_mean
+from asynctestkit._lazy import deprecated_aliases
 from asynctestkit._redact import redact_uri
 from asynctestkit.aws import _botocore_cache, _guard
 from asynctestkit.aws._accounts import Accounts, AwsAccount, LocalAccounts, StsAccounts
@@ -35,34 +36,51 @@ from asynctestkit.fakes._session import NOT_FAKED
 
 __all__ = ["AwsTestCase", "MotoMixin"]
 
-T = TypeVar("T")
+_ENDPOINT_ENV = "ASYNCTESTKIT_AWS_ENDPOINT"
+_ISOLATION_LEVELS = ("class", "test")
 
-ENDPOINT_ENV = "ASYNCTESTKIT_AWS_ENDPOINT"
-ISOLATION_LEVELS = ("class", "test")
-
-BAD_ISOLATION = (
+_BAD_ISOLATION = (
     "{cls}.aws_isolation = {value!r} is not valid: it must be one of {valid}.{hint} "
     "Fix the class attribute."
 )
-BAD_REGION = (
+_BAD_REGION = (
     "{cls}.aws_region = {value!r} is not a region botocore knows.{hint} "
     "Fix the class attribute (default 'us-east-1')."
 )
-BAD_ENDPOINT = (
+_BAD_ENDPOINT = (
     "{env}={value!r} is not valid: it must be an http:// or https:// URL with a host, "
     "e.g. http://localhost:4566 for LocalStack. Fix or unset the environment variable."
 )
-UNKNOWN_SERVICE = "{what} {name!r} is not an AWS service botocore knows.{hint}"
-NOT_SET_UP = (
+_UNKNOWN_SERVICE = "{what} {name!r} is not an AWS service botocore knows.{hint}"
+_NOT_SET_UP = (
     "{cls} has no AWS set-up: {what} needs MotoMixin's class set-up, which runs in "
     "setUpClass. Run the test through its class (unittest, pytest), and if you override "
     "_asynctestkitSetUpClass, await super()._asynctestkitSetUpClass() first."
 )
-REAL_AWS_IN_TEST = "{test} tried to reach real AWS; the request was blocked:\n{details}"
-MISSING_OBJECT = "s3://{bucket}/{key} does not exist in account {account}.{hint}"
-TOO_FEW_MESSAGES = (
+_REAL_AWS_IN_TEST = "{test} tried to reach real AWS; the request was blocked:\n{details}"
+_MISSING_OBJECT = "s3://{bucket}/{key} does not exist in account {account}.{hint}"
+_TOO_FEW_MESSAGES = (
     "Received {got} of {count} message(s) from {queue} within {timeout:g} s; bodies seen: {bodies}"
 )
+
+
+# The old public names still import, with a DeprecationWarning (hidden from type checkers,
+# which then flag the old names).
+if not TYPE_CHECKING:
+    __getattr__ = deprecated_aliases(
+        globals(),
+        templates=(
+            "BAD_ISOLATION",
+            "BAD_REGION",
+            "BAD_ENDPOINT",
+            "UNKNOWN_SERVICE",
+            "NOT_SET_UP",
+            "REAL_AWS_IN_TEST",
+            "MISSING_OBJECT",
+            "TOO_FEW_MESSAGES",
+        ),
+        others={"ENDPOINT_ENV": None, "ISOLATION_LEVELS": None},
+    )
 
 
 def _unique_name(prefix: str) -> str:
@@ -96,12 +114,12 @@ else:
 
 
 def _read_endpoint() -> str | None:
-    value = os.environ.get(ENDPOINT_ENV, "").strip()
+    value = os.environ.get(_ENDPOINT_ENV, "").strip()
     if not value:
         return None
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(BAD_ENDPOINT.format(env=ENDPOINT_ENV, value=redact_uri(value)))
+        raise ValueError(_BAD_ENDPOINT.format(env=_ENDPOINT_ENV, value=redact_uri(value)))
     return value.rstrip("/")
 
 
@@ -133,13 +151,13 @@ class MotoMixin(_MixinBase):
     @classmethod
     async def _asynctestkitSetUpClass(cls) -> None:
         await super()._asynctestkitSetUpClass()
-        if cls.aws_isolation not in ISOLATION_LEVELS:
+        if cls.aws_isolation not in _ISOLATION_LEVELS:
             raise ValueError(
-                BAD_ISOLATION.format(
+                _BAD_ISOLATION.format(
                     cls=cls.__qualname__,
                     value=cls.aws_isolation,
-                    valid=", ".join(repr(level) for level in ISOLATION_LEVELS),
-                    hint=did_you_mean(cls.aws_isolation, ISOLATION_LEVELS),
+                    valid=", ".join(repr(level) for level in _ISOLATION_LEVELS),
+                    hint=did_you_mean(cls.aws_isolation, _ISOLATION_LEVELS),
                 )
             )
         endpoint = _read_endpoint()
@@ -170,7 +188,7 @@ class MotoMixin(_MixinBase):
         regions = await _known_regions(session)
         if region not in regions:
             raise ValueError(
-                BAD_REGION.format(
+                _BAD_REGION.format(
                     cls=cls.__qualname__, value=region, hint=did_you_mean(region, regions)
                 )
             )
@@ -209,7 +227,7 @@ class MotoMixin(_MixinBase):
         # vars(), not getattr(): a subclass must never use its parent's environment.
         state: _AwsClassState | None = vars(cls).get("_asynctestkitAws")
         if state is None:
-            raise RuntimeError(NOT_SET_UP.format(cls=cls.__qualname__, what=what))
+            raise RuntimeError(_NOT_SET_UP.format(cls=cls.__qualname__, what=what))
         return state
 
     # -- per test -------------------------------------------------------------------
@@ -241,7 +259,7 @@ class MotoMixin(_MixinBase):
         violations = _guard.take_violations()
         if violations:
             details = "\n".join(f"  {line}" for line in violations)
-            raise self.failureException(REAL_AWS_IN_TEST.format(test=self.id(), details=details))
+            raise self.failureException(_REAL_AWS_IN_TEST.format(test=self.id(), details=details))
 
     # -- clients --------------------------------------------------------------------
 
@@ -396,7 +414,7 @@ class MotoMixin(_MixinBase):
             if remaining <= 0:
                 bodies = [message.get("Body") for message in messages]
                 raise self.failureException(
-                    TOO_FEW_MESSAGES.format(
+                    _TOO_FEW_MESSAGES.format(
                         got=len(messages),
                         count=count,
                         queue=queue_url,
@@ -425,7 +443,7 @@ class MotoMixin(_MixinBase):
         else:
             keys = [item["Key"] for item in listing.get("Contents", [])]
             hint = did_you_mean(key, keys) or f" The bucket holds {len(keys)} key(s)."
-        standard = MISSING_OBJECT.format(
+        standard = _MISSING_OBJECT.format(
             bucket=bucket, key=key, account=self.aws_account_id, hint=hint
         )
         raise self.failureException(self._formatMessage(msg, standard))
@@ -456,7 +474,7 @@ def _check_service(available: list[str], name: object, what: str) -> None:
     if not hint and isinstance(name, str):
         close = [service for service in available if re.sub(r"\W", "", name) in service]
         hint = (" Did you mean " + " or ".join(map(repr, close[:3])) + "?") if close else ""
-    raise ValueError(UNKNOWN_SERVICE.format(what=what, name=name, hint=hint))
+    raise ValueError(_UNKNOWN_SERVICE.format(what=what, name=name, hint=hint))
 
 
 async def _enter(self_or_cls: Any, context: Any) -> Any:

@@ -19,58 +19,59 @@ import sys
 import uuid
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from asynctestkit._extras import require
 from asynctestkit._hints import did_you_mean
+from asynctestkit._lazy import deprecated_aliases
 from asynctestkit._redact import redact_uri
 from asynctestkit.case import AsyncTestCase
 from asynctestkit.mongo import _beanie
 
 __all__ = ["MongoMixin", "MongoTestCase"]
 
-DRIVERS = ("pymongo", "motor")
-ISOLATION_LEVELS = ("test", "class")
-SERVER_SELECTION_TIMEOUT_S = 3.0
-KEEP_ENV = "ASYNCTESTKIT_KEEP_DATABASES"
-URI_ENV = "MONGODB_URI"
+_DRIVERS = ("pymongo", "motor")
+_ISOLATION_LEVELS = ("test", "class")
+_SERVER_SELECTION_TIMEOUT_S = 3.0
+_KEEP_ENV = "ASYNCTESTKIT_KEEP_DATABASES"
+_URI_ENV = "MONGODB_URI"
 
-BAD_CHOICE = (
+_BAD_CHOICE = (
     "{cls}.{name} = {value!r} is not valid; valid values: {choices}.{hint} Fix the class attribute."
 )
-BAD_URI = (
+_BAD_URI = (
     "{cls}.mongo_uri = {value!r} is not valid: it must be a 'mongodb://' or 'mongodb+srv://' "
     "URI string, or None for MONGODB_URI or the embedded server. Fix the class attribute."
 )
-BAD_PREFIX = (
+_BAD_PREFIX = (
     "{cls}.mongo_database_prefix = {value!r} is not valid: it must be a non-empty string of "
     "letters, digits, '_' or '-' (at most 20 characters), so that the databases the toolkit "
     "creates and drops can never be yours. Use the default 'test' or e.g. 'myapp_test'."
 )
-BAD_MODEL = (
+_BAD_MODEL = (
     "{cls}.document_models[{index}] = {value!r} is not a Beanie document model: each entry "
     "must be a subclass of beanie.Document (or View / UnionDoc), or the dotted path of one, "
     "e.g. 'myapp.models.Order'."
 )
-UNREACHABLE = (
+_UNREACHABLE = (
     "{cls}: no MongoDB answered at {uri} (from {source}) within {timeout:g} s: {reason}. "
     "Start that server or fix {source}; or unset {source} to use the embedded server "
     "(nothing to install)."
 )
-AUTH_FAILED = (
+_AUTH_FAILED = (
     "{cls}: MongoDB at {uri} (from {source}) refused the credentials: {reason}. "
     "Fix the user name or password in {source}."
 )
-MOTOR_WITH_BEANIE = (
+_MOTOR_WITH_BEANIE = (
     "{cls} sets mongo_driver = 'motor' and document_models, but Beanie {version} needs "
     "PyMongo's async client (Beanie >= 2.1 fails with motor). Remove mongo_driver (the "
     "default is 'pymongo') or pin beanie<2.1."
 )
-NOT_OURS = (
+_NOT_OURS = (
     "Refusing to drop or empty database {name!r}: asynctestkit only ever drops databases it "
     "created in this process."
 )
-KEPT = "asynctestkit: kept database {name!r} on {uri} ({env}=1)"
+_KEPT = "asynctestkit: kept database {name!r} on {uri} ({env}=1)"
 _NO_TEST_DATA_COPY = (
     "{cls}.restoreTestData() needs mongo_isolation = 'test' (the default), which keeps a "
     "copy of the class data; {cls} sets mongo_isolation = 'class'. Remove that setting, or "
@@ -87,6 +88,32 @@ _CLIENT_OPTIONS_REFUSED = (
     "the MongoDB URI, e.g. uuidRepresentation, tz_aware, readPreference)."
 )
 
+# The old public names still import, with a DeprecationWarning (hidden from type checkers,
+# which then flag the old names).
+if not TYPE_CHECKING:
+    __getattr__ = deprecated_aliases(
+        globals(),
+        templates=(
+            "BAD_CHOICE",
+            "BAD_URI",
+            "BAD_PREFIX",
+            "BAD_MODEL",
+            "UNREACHABLE",
+            "AUTH_FAILED",
+            "MOTOR_WITH_BEANIE",
+            "NOT_OURS",
+            "KEPT",
+        ),
+        others={
+            "DRIVERS": None,
+            "ISOLATION_LEVELS": None,
+            "SERVER_SELECTION_TIMEOUT_S": None,
+            "KEEP_ENV": None,
+            "URI_ENV": None,
+            "database_name": "a class's database is cls.db (its name: cls.db.name)",
+        },
+    )
+
 # A per-process token in every database name: classes, processes, xdist/unittest-parallel
 # workers and CI machines sharing one cluster never collide.
 _PROCESS_TOKEN = uuid.uuid4().hex[:8]
@@ -99,7 +126,7 @@ _MAX_DB_NAME = 63
 _PROBE_URI = "mongodb://127.0.0.1"
 
 
-def database_name(prefix: str, cls: type) -> str:
+def _database_name(prefix: str, cls: type) -> str:
     """``<prefix>_<Class>_<process token>_<n>``, within MongoDB's limits."""
     suffix = f"_{_PROCESS_TOKEN}_{next(_counter)}"
     room = _MAX_DB_NAME - len(prefix) - len(suffix) - 1
@@ -112,7 +139,7 @@ def _check_choice(cls: type, name: str, choices: Sequence[str]) -> str:
         listed = ", ".join(repr(c) for c in choices)
         hint = did_you_mean(value, choices)
         raise ValueError(
-            BAD_CHOICE.format(
+            _BAD_CHOICE.format(
                 cls=cls.__qualname__, name=name, value=value, choices=listed, hint=hint
             )
         )
@@ -139,10 +166,10 @@ def _resolve_models(cls: type) -> list[type]:
                 model = getattr(importlib.import_module(module_name), attr)
             except (ImportError, AttributeError, ValueError) as exc:
                 raise ValueError(
-                    BAD_MODEL.format(cls=cls.__qualname__, index=index, value=entry) + f" ({exc})"
+                    _BAD_MODEL.format(cls=cls.__qualname__, index=index, value=entry) + f" ({exc})"
                 ) from exc
         if not (isinstance(model, type) and issubclass(model, bases)):
-            raise TypeError(BAD_MODEL.format(cls=cls.__qualname__, index=index, value=entry))
+            raise TypeError(_BAD_MODEL.format(cls=cls.__qualname__, index=index, value=entry))
         resolved.append(model)
     return resolved
 
@@ -154,7 +181,7 @@ def _client_options(cls: type) -> dict[str, Any]:
         raise TypeError(_CLIENT_OPTIONS_TYPE.format(cls=cls.__qualname__, type=type(options)))
     # The driver reads option names case-insensitively; the user's spelling wins.
     given = {key.lower() for key in options}
-    defaults = {"serverSelectionTimeoutMS": int(SERVER_SELECTION_TIMEOUT_S * 1000)}
+    defaults = {"serverSelectionTimeoutMS": int(_SERVER_SELECTION_TIMEOUT_S * 1000)}
     return {**{k: v for k, v in defaults.items() if k.lower() not in given}, **options}
 
 
@@ -201,9 +228,9 @@ async def _close_client(client: Any) -> None:
 
 async def _drop_database(client: Any, name: str, uri: str) -> None:
     if name not in _created:
-        raise RuntimeError(NOT_OURS.format(name=name))
-    if os.environ.get(KEEP_ENV, "") not in ("", "0"):
-        print(KEPT.format(name=name, uri=redact_uri(uri), env=KEEP_ENV), file=sys.stderr)
+        raise RuntimeError(_NOT_OURS.format(name=name))
+    if os.environ.get(_KEEP_ENV, "") not in ("", "0"):
+        print(_KEPT.format(name=name, uri=redact_uri(uri), env=_KEEP_ENV), file=sys.stderr)
         return
     await client.drop_database(name)
     _created.discard(name)
@@ -242,15 +269,15 @@ class MongoMixin:
     async def _asynctestkitSetUpClass(cls) -> None:
         await super()._asynctestkitSetUpClass()  # type: ignore[misc]
         name = cls.__qualname__
-        driver = _check_choice(cls, "mongo_driver", DRIVERS)
-        isolation = _check_choice(cls, "mongo_isolation", ISOLATION_LEVELS)
+        driver = _check_choice(cls, "mongo_driver", _DRIVERS)
+        isolation = _check_choice(cls, "mongo_isolation", _ISOLATION_LEVELS)
         prefix = cls.mongo_database_prefix
         if not isinstance(prefix, str) or not _PREFIX_OK.fullmatch(prefix):
-            raise ValueError(BAD_PREFIX.format(cls=name, value=prefix))
+            raise ValueError(_BAD_PREFIX.format(cls=name, value=prefix))
         models = _resolve_models(cls)
         if models and driver == "motor":
             beanie = sys.modules["beanie"]
-            raise TypeError(MOTOR_WITH_BEANIE.format(cls=name, version=beanie.__version__))
+            raise TypeError(_MOTOR_WITH_BEANIE.format(cls=name, version=beanie.__version__))
 
         uri, source = cls._asynctestkitMongoLocation()
         client = await _make_client(cls, driver, uri)
@@ -259,7 +286,7 @@ class MongoMixin:
         cls.mongo_client = client
         cls.addClassCleanup(cls._asynctestkitMongoForget)  # type: ignore[attr-defined]
 
-        db_name = database_name(prefix, cls)
+        db_name = _database_name(prefix, cls)
         _created.add(db_name)
         cls.addAsyncClassCleanup(_drop_database, client, db_name, uri)  # type: ignore[attr-defined]
         cls.db = client[db_name]
@@ -281,12 +308,12 @@ class MongoMixin:
     @classmethod
     def _asynctestkitMongoLocation(cls) -> tuple[str, str]:
         """The URI to use and where it came from; starts the embedded server if needed."""
-        env_uri = os.environ.get(URI_ENV, "").strip()
+        env_uri = os.environ.get(_URI_ENV, "").strip()
         if env_uri:
-            return env_uri, URI_ENV
+            return env_uri, _URI_ENV
         uri = cls.mongo_uri
         if uri is not None and (not isinstance(uri, str) or not uri.startswith("mongodb")):
-            raise TypeError(BAD_URI.format(cls=cls.__qualname__, value=redact_uri(str(uri))))
+            raise TypeError(_BAD_URI.format(cls=cls.__qualname__, value=redact_uri(str(uri))))
         if uri:
             return uri, f"{cls.__qualname__}.mongo_uri"
         from asynctestkit.mongo import acquire_shared_server, release_shared_server
@@ -306,12 +333,12 @@ class MongoMixin:
             # The server's own words; exc.details is the whole reply document.
             details = exc.details if isinstance(exc.details, dict) else {}
             reason = (details.get("errmsg") or str(exc).split(", full error:")[0]).rstrip(".")
-            message = AUTH_FAILED.format(
+            message = _AUTH_FAILED.format(
                 cls=cls.__qualname__, uri=redact_uri(uri), source=source, reason=reason
             )
             raise ConnectionError(redact_uri(message)) from None
         except errors.PyMongoError as exc:
-            message = UNREACHABLE.format(
+            message = _UNREACHABLE.format(
                 cls=cls.__qualname__,
                 uri=redact_uri(uri),
                 source=source,
@@ -401,7 +428,7 @@ async def _snapshot(db: Any) -> dict[str, list[Any]]:
 
 async def _restore(db: Any, snapshot: dict[str, list[Any]]) -> None:
     if db.name not in _created:
-        raise RuntimeError(NOT_OURS.format(name=db.name))
+        raise RuntimeError(_NOT_OURS.format(name=db.name))
     if snapshot is _SERVER_SIDE:
         await db.command({"asynctestkitRestore": 1})
         return

@@ -15,7 +15,7 @@ import boto3
 from asynctestkit import AsyncTestCase
 from asynctestkit.aws import _server
 from asynctestkit.aws._server import MotoServer
-from asynctestkit.aws.case import ENDPOINT_ENV, AwsTestCase, MotoMixin
+from asynctestkit.aws.case import _ENDPOINT_ENV, AwsTestCase, MotoMixin
 from tests._support import problems, run_suite
 
 DEFINITION = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}})
@@ -245,7 +245,7 @@ class SettingsTests(AwsCaseTestBase):
         )
 
     def test_bad_endpoint_variable_names_the_fix(self):
-        with mock.patch.dict(os.environ, {ENDPOINT_ENV: "localhost:4566"}):
+        with mock.patch.dict(os.environ, {_ENDPOINT_ENV: "localhost:4566"}):
             before = dict(os.environ)
             message = self.class_error()
             self.assertEqual(dict(os.environ), before)
@@ -506,7 +506,7 @@ class ExternalEndpointTests(AwsCaseTestBase):
                 async def test_b(self):
                     await self.check("b")
 
-            with mock.patch.dict(os.environ, {ENDPOINT_ENV: external.endpoint_url}):
+            with mock.patch.dict(os.environ, {_ENDPOINT_ENV: external.endpoint_url}):
                 result = run_suite(Test)
         self.assertPassed(result, 2)
         self.assertEqual({url for _, url in seen.values()}, {endpoint})

@@ -15,7 +15,7 @@ import unittest
 from pathlib import Path
 
 from asynctestkit.aws._server import MotoServer
-from asynctestkit.aws.case import ENDPOINT_ENV
+from asynctestkit.aws.case import _ENDPOINT_ENV
 
 SAMPLE = textwrap.dedent(
     """
@@ -71,7 +71,7 @@ class ParallelWorkerTests(unittest.TestCase):
             barrier.mkdir()
             env = dict(os.environ, PYTHONWARNINGS="error", PYTHONDEVMODE="1")
             env["SAMPLE_BARRIER"] = str(barrier)
-            env.pop(ENDPOINT_ENV, None)
+            env.pop(_ENDPOINT_ENV, None)
             env.update(extra_env or {})
             proc = subprocess.run(
                 [sys.executable, *args],
@@ -101,6 +101,6 @@ class ParallelWorkerTests(unittest.TestCase):
         with MotoServer() as shared:
             done = self.run_sample(
                 ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadfile"],
-                {ENDPOINT_ENV: shared.endpoint_url},
+                {_ENDPOINT_ENV: shared.endpoint_url},
             )
         self.assertNotEqual(done[0]["account"], done[1]["account"])

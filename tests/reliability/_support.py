@@ -14,7 +14,7 @@ from asynctestkit import MongoAwsTestCase
 from asynctestkit.aws import _server as moto_shared
 from asynctestkit.mongo import _shared as mongo_shared
 from asynctestkit.mongo import shared_server_uri
-from asynctestkit.mongo.case import URI_ENV
+from asynctestkit.mongo.case import _URI_ENV
 from tests._support import suite_of
 
 # Sockets close and threads end a moment after their owner lets go (a server thread sees
@@ -96,7 +96,7 @@ def fixture_id(kind, cls):
 
 
 def mongo_uri():
-    return os.environ.get(URI_ENV, "").strip() or shared_server_uri()
+    return os.environ.get(_URI_ENV, "").strip() or shared_server_uri()
 
 
 def database_names(uri=None):

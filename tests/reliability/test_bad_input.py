@@ -106,7 +106,7 @@ class MongoUriTests(unittest.TestCase):
         uri = f"mongodb://app:hunter2@127.0.0.1:{port}/?directConnection=true"
         with (
             mock.patch.dict(os.environ, {"MONGODB_URI": uri}),
-            mock.patch.object(mongo_case, "SERVER_SELECTION_TIMEOUT_S", FAST_SELECTION_S),
+            mock.patch.object(mongo_case, "_SERVER_SELECTION_TIMEOUT_S", FAST_SELECTION_S),
         ):
             [message] = error_for()
         self.assertNotIn("hunter2", message)

@@ -83,7 +83,7 @@ class FaultTests(unittest.TestCase):
             async def test_3_next_test(self):
                 seen["ran 3"] = True
 
-        with mock.patch.object(mongo_case, "SERVER_SELECTION_TIMEOUT_S", FAST_SELECTION_S):
+        with mock.patch.object(mongo_case, "_SERVER_SELECTION_TIMEOUT_S", FAST_SELECTION_S):
             result = run_suite(MongoGoneTests, _support.FollowingTests)
 
         cls = MongoGoneTests
