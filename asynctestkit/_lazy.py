@@ -1,4 +1,5 @@
-"""Module ``__getattr__`` (PEP 562): public names loaded on first access, deprecated aliases."""
+"""The public surface's plumbing: names loaded on first access and deprecated aliases
+(module ``__getattr__``, PEP 562), and public objects shown under their public module."""
 
 from __future__ import annotations
 
@@ -66,3 +67,15 @@ def deprecated_aliases(
         return value
 
     return __getattr__
+
+
+def public_in(module: str, *objects: Any) -> None:
+    """Show ``objects``, defined in a private module, under the public ``module`` users import
+    them from: in reprs, tracebacks, pickles and the API docs.
+
+    Called where they are defined when the package loads them lazily (an object must show
+    the same module whichever import reached it first), else where the package re-exports
+    them.
+    """
+    for obj in objects:
+        obj.__module__ = module

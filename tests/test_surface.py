@@ -8,24 +8,34 @@ that lost their public spelling still import, with a warning naming the replacem
 import ast
 import importlib
 import inspect
+import pickle
+import pkgutil
 import unittest
+
+import asynctestkit
+from tests.fakes.test_package import DOCUMENTED as FAKES
+from tests.test_package import PUBLIC
 
 # Public module -> the names its __all__ exports, sorted.
 SURFACE = {
-    "asynctestkit": [
-        "AsyncTestCase",
-        "AwsTestCase",
-        "EventLoopMixin",
-        "LeftoverWarning",
-        "MongoAwsTestCase",
-        "MongoMixin",
-        "MongoTestCase",
-        "MotoMixin",
-    ],
+    "asynctestkit": PUBLIC,
     "asynctestkit.case": ["AsyncTestCase", "EventLoopMixin", "LeftoverWarning"],
     "asynctestkit.aws.case": ["AwsTestCase", "MotoMixin"],
     "asynctestkit.mongo.case": ["MongoMixin", "MongoTestCase"],
     "asynctestkit.mongo_aws": ["MongoAwsTestCase"],
+    "asynctestkit.aws": ["AwsTestCase", "MotoMixin", "MotoServer", "RealAwsRequestError"],
+    "asynctestkit.fakes": FAKES,
+    "asynctestkit.mongo": [
+        "EmbeddedMongoServer",
+        "MongoMixin",
+        "MongoTestCase",
+        "acquire_shared_server",
+        "release_shared_server",
+        "shared_server",
+        "shared_server_uri",
+    ],
+    # The embedded server's internals, one private module per concern.
+    "asynctestkit.mongo.server": [],
 }
 
 # Public module -> the names that gained a leading underscore and still import, deprecated.
@@ -87,7 +97,18 @@ def defined_names(module):
                         yield name.id
 
 
+def public_modules():
+    """Every module of the package that no ``_`` in its dotted name makes private."""
+    yield asynctestkit.__name__
+    for info in pkgutil.walk_packages(asynctestkit.__path__, "asynctestkit."):
+        if not any(part.startswith("_") for part in info.name.split(".")):
+            yield info.name
+
+
 class ExportedNamesTests(unittest.TestCase):
+    def test_every_public_module_is_pinned(self):
+        self.assertEqual(sorted(public_modules()), sorted(SURFACE))
+
     def test_all_is_pinned_and_sorted(self):
         for name, exported in SURFACE.items():
             with self.subTest(module=name):
@@ -101,6 +122,17 @@ class ExportedNamesTests(unittest.TestCase):
                 module = importlib.import_module(name)
                 public = {n for n in defined_names(module) if not n.startswith("_")}
                 self.assertLessEqual(public, set(exported))
+
+    def test_exported_objects_show_the_public_module(self):
+        for name, exported in SURFACE.items():
+            module = importlib.import_module(name)
+            for attribute in exported:
+                with self.subTest(name=f"{name}.{attribute}"):
+                    value = getattr(module, attribute)
+                    shown = value.__module__
+                    self.assertFalse(any(p.startswith("_") for p in shown.split(".")), shown)
+                    self.assertIs(getattr(importlib.import_module(shown), attribute), value)
+                    self.assertIs(pickle.loads(pickle.dumps(value)), value)
 
 
 class RenamedNamesTests(unittest.TestCase):

@@ -15,6 +15,8 @@ import threading
 from typing import Any
 from urllib.parse import urlsplit
 
+from asynctestkit._lazy import public_in
+
 REAL_AWS_REQUEST = (
     "asynctestkit blocked a request to {url} ({operation}): during AWS tests every client "
     "must reach the test server at {allowed}. Build clients without endpoint_url (the "
@@ -26,6 +28,8 @@ NOT_INSTALLED = "uninstall() was called more often than install(): pair every in
 class RealAwsRequestError(RuntimeError):
     """A client tried to reach an endpoint other than the test server."""
 
+
+public_in("asynctestkit.aws", RealAwsRequestError)
 
 _lock = threading.Lock()
 _installs = 0

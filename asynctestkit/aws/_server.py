@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from asynctestkit._extras import require
+from asynctestkit._lazy import public_in
 from asynctestkit._resource import StartStop
 
 _WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -214,7 +215,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         }
         if body is not None:
             environ["CONTENT_LENGTH"] = str(len(body))
-        dispatcher: _Dispatcher = self.server.dispatcher
+        dispatcher: _Dispatcher = self.server._app
         dashed = {name.upper().replace("-", "_") for name in self.headers if "_" not in name}
         preserved: dict[str, str] = {}
         for name, value in self.headers.items():
@@ -252,7 +253,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return written.append
 
         try:
-            result = self.server.dispatcher(environ, start_response)
+            result = self.server._app(environ, start_response)
             try:
                 written.extend(chunk for chunk in result if chunk)
             finally:
@@ -313,7 +314,7 @@ class MotoServer(StartStop["MotoServer"]):
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self._address = (host, port)
         self.server_address: tuple[str, int] = (host, port)
-        self.dispatcher: _Dispatcher | None = None
+        self._app: _Dispatcher | None = None
         self._listener: socket.socket | None = None
         self._wake: tuple[socket.socket, socket.socket] | None = None
         self._accept_thread: threading.Thread | None = None
@@ -344,9 +345,9 @@ class MotoServer(StartStop["MotoServer"]):
             dispatcher.retired.add(access_key_id)
 
     def _dispatcher(self) -> _Dispatcher:
-        if self.dispatcher is None:
-            self.dispatcher = _shared_dispatcher()
-        return self.dispatcher
+        if self._app is None:
+            self._app = _shared_dispatcher()
+        return self._app
 
     def start(self) -> MotoServer:
         """Bind, start the accept thread and return once the server answers."""
@@ -417,6 +418,8 @@ class MotoServer(StartStop["MotoServer"]):
             end.close()
         self._listener = self._wake = None
 
+
+public_in("asynctestkit.aws", MotoServer)
 
 _dispatcher_lock = threading.Lock()
 _dispatcher: _Dispatcher | None = None

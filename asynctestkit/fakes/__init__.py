@@ -9,6 +9,7 @@ Importing this module is cheap: botocore and aiobotocore load when the first fak
 
 from __future__ import annotations
 
+from asynctestkit._lazy import public_in
 from asynctestkit.fakes._body import FakeStreamingBody
 from asynctestkit.fakes._client import FakeClient, FakeWaiter, fake_client
 from asynctestkit.fakes._mixin import FakeAwsMixin
@@ -24,3 +25,15 @@ __all__ = [
     "fake_client",
     "patch_aioboto3",
 ]
+
+public_in(
+    __name__,
+    Aioboto3Patch,
+    FakeAwsMixin,
+    FakeClient,
+    FakeSession,
+    FakeStreamingBody,
+    FakeWaiter,
+    fake_client,
+    patch_aioboto3,
+)

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from asynctestkit._lazy import public_in
 from asynctestkit.mongo.server._server import EmbeddedMongoServer
 
 _RELEASE_WITHOUT_ACQUIRE = (
@@ -84,3 +85,12 @@ def _stop_at_exit() -> None:
         server, _server = _server, None
     if server is not None and _pid == os.getpid() and server.running:
         server.stop()
+
+
+public_in(
+    "asynctestkit.mongo",
+    acquire_shared_server,
+    release_shared_server,
+    shared_server,
+    shared_server_uri,
+)

@@ -14,3 +14,5 @@
 
 Importing this package imports nothing: pymongo and the engine load with ``_server``.
 """
+
+__all__: list[str] = []

@@ -8,6 +8,7 @@ import itertools
 import threading
 from typing import Any
 
+from asynctestkit._lazy import public_in
 from asynctestkit._resource import StartStop
 from asynctestkit.mongo.server import _wire
 from asynctestkit.mongo.server._backend import Backend
@@ -263,8 +264,6 @@ class EmbeddedMongoServer(StartStop["EmbeddedMongoServer"]):
             loop.close()
             self._server = None
 
-    # -- context managers -----------------------------------------------------------------
-
     # -- introspection for tests and tools ------------------------------------------------
 
     @property
@@ -274,3 +273,6 @@ class EmbeddedMongoServer(StartStop["EmbeddedMongoServer"]):
 
     def _backend_state(self) -> Any:
         return self._backend
+
+
+public_in("asynctestkit.mongo", EmbeddedMongoServer)
