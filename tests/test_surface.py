@@ -10,7 +10,9 @@ import importlib
 import inspect
 import pickle
 import pkgutil
+import re
 import unittest
+from pathlib import Path
 
 import asynctestkit
 from tests.fakes.test_package import DOCUMENTED as FAKES
@@ -37,6 +39,10 @@ SURFACE = {
     # The embedded server's internals, one private module per concern.
     "asynctestkit.mongo.server": [],
 }
+
+API_PAGE = Path(__file__).resolve().parent.parent / "docs" / "api.md"
+MODULE_ROW = re.compile(r"^\| `(asynctestkit[\w.]*)` \| (.*) \|$", re.MULTILINE)
+DIRECTIVE = re.compile(r"^\.\. auto(?:class|exception|function):: (\S+)$", re.MULTILINE)
 
 # Public module -> the names that gained a leading underscore and still import, deprecated.
 RENAMED = {
@@ -133,6 +139,25 @@ class ExportedNamesTests(unittest.TestCase):
                     self.assertFalse(any(p.startswith("_") for p in shown.split(".")), shown)
                     self.assertIs(getattr(importlib.import_module(shown), attribute), value)
                     self.assertIs(pickle.loads(pickle.dumps(value)), value)
+
+
+class ApiPageTests(unittest.TestCase):
+    def test_the_module_table_lists_what_each_public_module_exports(self):
+        rows = MODULE_ROW.findall(API_PAGE.read_text())
+        listed = {module: re.findall(r"`(\w+)`", exports) for module, exports in rows}
+        self.assertEqual(listed, SURFACE)
+        self.assertEqual(len(rows), len(listed))
+
+    def test_every_exported_object_is_documented(self):
+        documented = set()
+        for dotted in DIRECTIVE.findall(API_PAGE.read_text()):
+            module, _, name = dotted.rpartition(".")
+            documented.add(id(getattr(importlib.import_module(module), name)))
+        for name, exported in SURFACE.items():
+            module = importlib.import_module(name)
+            for attribute in exported:
+                with self.subTest(name=f"{name}.{attribute}"):
+                    self.assertIn(id(getattr(module, attribute)), documented)
 
 
 class RenamedNamesTests(unittest.TestCase):
