@@ -46,16 +46,17 @@ def enter_class(cls: type) -> None:
 
 
 async def init_models(
-    beanie: Any, db: Any, models: Sequence[type], register: Callable[..., None]
+    beanie: Any, db: Any, models: Sequence[type], register: Callable[..., None], **options: Any
 ) -> None:
-    """``init_beanie`` for ``models``; ``register`` gets the call that unbinds them again."""
+    """``init_beanie`` for ``models`` (with ``options``, e.g. ``skip_indexes``); ``register``
+    gets the call that unbinds them again."""
     _install(beanie)
     saved = []
     for model in models:
         name = _settings_attribute(beanie, model)
         saved.append((model, name, vars(model).get(name, _ABSENT)))
     register(_unbind, saved)
-    await beanie.init_beanie(database=db, document_models=list(models))
+    await beanie.init_beanie(database=db, document_models=list(models), **options)
 
 
 def _unbind(saved: list[tuple[type, str, Any]]) -> None:

@@ -17,7 +17,7 @@ import os
 import re
 import sys
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -294,7 +294,7 @@ class MongoMixin:
         _beanie.enter_class(cls)
         if models:
             register = cls.addClassCleanup  # type: ignore[attr-defined]
-            await _beanie.init_models(sys.modules["beanie"], cls.db, models, register)
+            await _init_models(cls.db, models, uri, register)
         cls._asynctestkitMongoIsolation = isolation
 
     @classmethod
@@ -406,6 +406,48 @@ class MongoMixin:
 # other MongoDB answers CommandNotFound and gets deleteMany + insertMany per collection.
 _SERVER_SIDE: dict[str, list[Any]] = {}
 _COMMAND_NOT_FOUND = 59
+_NAMESPACE_NOT_FOUND = 26
+
+
+# On the embedded server a class database starts as a copy of a template (one round trip):
+# the collections and indexes of its document_models, made by the first class's init_beanie
+# and kept on the server per set of models; Beanie is then bound without creating indexes
+# again. Any other MongoDB answers CommandNotFound once, and every class runs init_beanie.
+_templates: dict[tuple[int, str, tuple[type, ...]], str] = {}
+_no_templates: set[tuple[int, str]] = set()
+
+
+async def _init_models(
+    db: Any, models: Sequence[type], uri: str, register: Callable[..., None]
+) -> None:
+    beanie = sys.modules["beanie"]
+    errors = require("pymongo.errors", "mongo", "document_models")
+    server = (os.getpid(), uri)  # a forked worker has a server of its own
+    key = (*server, tuple(models))
+    template = _templates.get(key)
+    if template is not None:
+        try:
+            await db.command({"asynctestkitCloneTemplate": template})
+        except errors.OperationFailure as exc:
+            # A server restarted at the same address has no templates: make them again.
+            if exc.code not in (_COMMAND_NOT_FOUND, _NAMESPACE_NOT_FOUND):
+                raise
+            del _templates[key]
+        else:
+            await _beanie.init_models(beanie, db, models, register, skip_indexes=True)
+            return
+    await _beanie.init_models(beanie, db, models, register)
+    if server in _no_templates:
+        return
+    name = f"{_PROCESS_TOKEN}_{next(_counter)}"
+    try:
+        await db.command({"asynctestkitSaveTemplate": name})
+    except errors.OperationFailure as exc:
+        if exc.code != _COMMAND_NOT_FOUND:
+            raise
+        _no_templates.add(server)
+        return
+    _templates[key] = name
 
 
 async def _snapshot(db: Any) -> dict[str, list[Any]]:

@@ -70,6 +70,8 @@ class Backend:
         self.sessions: dict[bytes, Session] = {}
         # asynctestkitSnapshot: database -> collection -> documents (MongoTestCase restores).
         self.snapshots: dict[str, dict[str, Any]] = {}
+        # asynctestkitSaveTemplate: name -> a database's structure (MongoTestCase's models).
+        self.templates: dict[str, Any] = {}
         self.started = time.monotonic()
         self.connections = 0
         self.total_connections = 0

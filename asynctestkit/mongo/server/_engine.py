@@ -124,6 +124,34 @@ def _copy_database(src: DatabaseStore) -> DatabaseStore:
     return dst
 
 
+def copy_structure(src: DatabaseStore) -> DatabaseStore:
+    """A database's collections (options, indexes, catalog entries) and views, no documents.
+
+    Each copied collection gets a UUID of its own, as a collection mongod creates does.
+    """
+    dst = _store.DatabaseStore()
+    for name, col in src._collections.items():
+        if col.is_created:
+            documents = col._documents
+            col._documents = type(documents)()
+            try:
+                copied = dst._collections[name] = _copy_collection(col)
+            finally:
+                col._documents = documents
+            info = getattr(copied, "_asynctestkit_info", None)
+            if info is not None:
+                info.uuid = CollectionInfo().uuid
+    dst._asynctestkit_views = copy.deepcopy(views(src))  # type: ignore[attr-defined]
+    return dst
+
+
+def install_database(engine: Engine, name: str, db_store: DatabaseStore) -> None:
+    """Make ``db_store`` the database ``name`` (which must not exist yet)."""
+    engine.store._databases[name] = db_store
+    # mongomock caches a Database per name, bound to the store it saw first.
+    engine.client._database_accesses.pop(name, None)
+
+
 class _SnapshotStore(_store.ServerStore):  # type: ignore[misc]
     """A transaction's view: each database is copied from the engine on first touch."""
 
