@@ -1,0 +1,435 @@
+"""Collations: mongod's ICU 57.1 string comparison, rebuilt on the Unicode Collation Algorithm.
+
+mongod compares strings under a collation with ICU 57.1 (Unicode 8.0, CLDR 29). PyICU needs
+libicu and a compiler, so the server builds ICU's sort keys itself: the collation elements
+come from pyuca's DUCET 8.0 table (the Unicode version ICU 57.1 uses; pyuca passes the UCA
+conformance test for it), and this module lays them out into levels the way ICU does for
+``strength``, ``caseLevel``, ``caseFirst``, ``numericOrdering``, ``alternate``/``maxVariable``
+and ``backwards``. CLDR's root collation differs from DUCET by keeping spaces, punctuation
+and symbols in separate contiguous groups: primaries of variable elements are regrouped
+here by the characters' general category, which is also what ``maxVariable`` selects.
+
+Only locales whose CLDR collation is the root one (plus ``fr_CA``, root with French
+secondary ordering) are offered; every other locale mongod knows fails with NotImplemented
+naming it, never with a silently different order.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from asynctestkit.mongo._errors import CommandError, not_implemented, unknown_field
+
+ICU_VERSION = "57.1"
+
+# Locales whose CLDR 29 collation is the root collation, with the defaults mongod fills in
+# that differ from root's. The rest of mongod's locales tailor the order (ñ in Spanish, å in
+# Swedish, ...) and are refused by name.
+_ROOT_LOCALES: dict[str, dict[str, Any]] = {
+    "en": {},
+    "en_US": {},
+    "de": {},
+    "de_AT": {},
+    "fr": {},
+    "fr_CA": {"backwards": True},
+    "id": {},
+    "it": {},
+    "ms": {},
+    "nl": {},
+    "pt": {},
+}
+SUPPORTED_LOCALES = ("simple", *sorted(_ROOT_LOCALES))
+
+# mongod's locales (docs: reference/collation-locales-defaults) that ICU tailors.
+# fmt: off
+_TAILORED_LOCALES = frozenset([
+    "af", "am", "ar", "as", "az", "be", "bg", "bn", "bo", "bs", "bs_Cyrl", "ca", "chr", "cs", "cy",
+    "da", "dsb", "dz", "ee", "el", "en_US_POSIX", "eo", "es", "et", "fa", "fa_AF", "fi", "fil",
+    "fo", "ga", "gl", "gu", "ha", "haw", "he", "hi", "hr", "hsb", "hu", "hy", "ig", "is", "ja",
+    "ka", "kk", "kl", "km", "kn", "ko", "kok", "ky", "lb", "lkt", "ln", "lo", "lt", "lv", "mk",
+    "ml", "mn", "mr", "mt", "my", "nb", "ne", "nn", "om", "or", "pa", "pl", "ps", "ro", "ru", "se",
+    "si", "sk", "sl", "smn", "sq", "sr", "sr_Latn", "sv", "sw", "ta", "te", "th", "to", "tr", "ug",
+    "uk", "ur", "vi", "wae", "yi", "yo", "zh", "zh_Hant", "zu",
+])
+# fmt: on
+
+_FIELDS = (
+    "locale",
+    "caseLevel",
+    "caseFirst",
+    "strength",
+    "numericOrdering",
+    "alternate",
+    "maxVariable",
+    "normalization",
+    "backwards",
+    "version",
+)
+_CHOICES = {
+    "caseFirst": ("upper", "lower", "off"),
+    "alternate": ("non-ignorable", "shifted"),
+    "maxVariable": ("punct", "space"),
+}
+_BOOLEANS = ("caseLevel", "numericOrdering", "normalization", "backwards")
+
+# Reordering groups of CLDR's root collation; a variable element's primary is moved into
+# its group's range so the groups are contiguous, as they are in ICU.
+_SPACE, _PUNCT, _SYMBOL, _CURRENCY = 1, 2, 3, 4
+_GROUP_SHIFT = 1 << 16
+_NON_VARIABLE = 5 << 16
+_MAX_VARIABLE = {"space": _SPACE, "punct": _PUNCT}
+# DUCET's tertiary weights for upper-case forms (UTS #10, 7.3), and their lower-case twins.
+_UPPER_TERTIARY = {0x08: 0x02, 0x09: 0x03, 0x0A: 0x04, 0x0B: 0x05, 0x0C: 0x06, 0x1D: 0x14}
+_COMMON_SECONDARY = 0x20
+_COMMON_TERTIARY = 0x02
+# Sort keys are tuples of ints: levels are joined by 1, which is below every weight.
+_LEVEL_SEPARATOR = 1
+_QUATERNARY_HIGH = 0xFFFFFF
+_CE_PATTERN = re.compile(r"^([0-9A-F ]+?)\s*;\s*\[\*([0-9A-F]{4})", re.MULTILINE)
+
+
+def _group(text: str) -> int:
+    category = unicodedata.category(text[0])
+    if category[0] == "Z" or category == "Cc":
+        return _SPACE
+    if category[0] == "P":
+        return _PUNCT
+    if category == "Sc":
+        return _CURRENCY
+    return _SYMBOL
+
+
+class _Table:
+    """DUCET 8.0 through pyuca, with the variable elements' reordering groups."""
+
+    def __init__(self) -> None:
+        try:
+            collator_module: Any = importlib.import_module("pyuca.collator")
+        except ImportError:  # pragma: no cover - pyuca is in the mongo extras
+            raise not_implemented(
+                "A collation other than 'simple' without the pyuca package "
+                "(pip install 'asynctestkit[mongo]')"
+            ) from None
+        self.collator: Any = collator_module.Collator_8_0_0()
+        allkeys = Path(collator_module.__file__).with_name("allkeys-8.0.0.txt")
+        self.variable_group: dict[int, int] = {}
+        for chars, primary in _CE_PATTERN.findall(allkeys.read_text(encoding="utf-8")):
+            text = "".join(chr(int(cp, 16)) for cp in chars.split())
+            self.variable_group.setdefault(int(primary, 16), _group(text))
+
+    def elements(self, text: str) -> list[tuple[int, int, int]]:
+        """Collation elements of ``text`` (NFD), primaries regrouped as CLDR root has them."""
+        out = []
+        group = self.variable_group
+        for element in self.collator.collation_elements(text):
+            primary = element[0]
+            if primary:
+                variable = group.get(primary)
+                primary += _NON_VARIABLE if variable is None else variable * _GROUP_SHIFT
+            out.append((primary, element[1], element[2]))
+        return out
+
+
+@lru_cache(maxsize=1)
+def _table() -> _Table:
+    return _Table()
+
+
+def _case_rank(tertiary: int, upper_first: bool) -> int:
+    upper = tertiary in _UPPER_TERTIARY
+    return 2 + (upper != upper_first)
+
+
+@dataclass(frozen=True)
+class Collation:
+    """A parsed collation document with mongod's defaults filled in."""
+
+    locale: str
+    # mongod's field names, so document() and listIndexes need no mapping.
+    caseLevel: bool = False
+    caseFirst: str = "off"
+    strength: int = 3
+    numericOrdering: bool = False
+    alternate: str = "non-ignorable"
+    maxVariable: str = "punct"
+    normalization: bool = False
+    backwards: bool = False
+    _cache: dict[str, tuple[int, ...]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
+
+    def document(self) -> dict[str, Any]:
+        """The collation as listIndexes and listCollections show it."""
+        doc: dict[str, Any] = {name: getattr(self, name) for name in _FIELDS[:-1]}
+        doc["version"] = ICU_VERSION
+        return doc
+
+    def key(self, text: str) -> tuple[int, ...]:
+        """ICU's sort key of ``text``: equal keys compare equal under this collation."""
+        found = self._cache.get(text)
+        if found is None:
+            if len(self._cache) > 100_000:
+                self._cache.clear()
+            found = self._cache[text] = self._make_key(text)
+        return found
+
+    def _make_key(self, text: str) -> tuple[int, ...]:
+        text = unicodedata.normalize("NFD", text)
+        elements = _elements(text, self.numericOrdering)
+        shifted = self.alternate == "shifted"
+        max_variable = _MAX_VARIABLE[self.maxVariable] * _GROUP_SHIFT + 0xFFFF
+        primaries: list[int] = []
+        secondaries: list[int] = []
+        cases: list[int] = []
+        tertiaries: list[int] = []
+        quaternaries: list[int] = []
+        after_variable = False
+        upper_first = self.caseFirst == "upper"
+        for primary, secondary, tertiary in elements:
+            if shifted:
+                if primary and primary <= max_variable and primary < _NON_VARIABLE:
+                    quaternaries.append(primary)
+                    after_variable = True
+                    continue
+                if not primary and after_variable:
+                    continue
+                if primary:
+                    after_variable = False
+                    quaternaries.append(_QUATERNARY_HIGH)
+            if primary:
+                primaries.append(primary)
+                if self.caseLevel:
+                    cases.append(_case_rank(tertiary, upper_first))
+            if secondary:
+                secondaries.append(secondary)
+            if tertiary:
+                tertiaries.append(self._tertiary(tertiary, upper_first))
+        if self.backwards:
+            secondaries.reverse()
+        levels: list[Iterable[int]] = [primaries]
+        if self.strength >= 2:
+            levels.append(secondaries)
+        if self.caseLevel:
+            levels.append(cases)
+        if self.strength >= 3:
+            levels.append(tertiaries)
+        if self.strength >= 4 and shifted:
+            levels.append(quaternaries)
+        if self.strength == 5:
+            levels.append([ord(ch) + 2 for ch in text])
+        key: list[int] = []
+        for number, level in enumerate(levels):
+            if number:
+                key.append(_LEVEL_SEPARATOR)
+            key.extend(level)
+        return tuple(key)
+
+    def _tertiary(self, tertiary: int, upper_first: bool) -> int:
+        base = _UPPER_TERTIARY.get(tertiary, tertiary)
+        if self.caseLevel:
+            return base
+        if self.caseFirst == "off":
+            return tertiary
+        return _case_rank(tertiary, upper_first) << 8 | base
+
+    def compare(self, left: str, right: str) -> int:
+        """-1, 0 or 1, as ICU's ``ucol_strcoll``."""
+        a, b = self.key(left), self.key(right)
+        return (a > b) - (a < b)
+
+    def wrap(self, value: Any) -> Any:
+        """``value`` with every string (not field names) compared under this collation."""
+        if isinstance(value, str):
+            return CollatedStr(value, self.key(value))
+        if isinstance(value, dict):
+            return {name: self.wrap(item) for name, item in value.items()}
+        if isinstance(value, list):
+            return [self.wrap(item) for item in value]
+        return value
+
+
+def _elements(text: str, numeric: bool) -> list[tuple[int, int, int]]:
+    if not numeric:
+        return _table().elements(text)
+    out: list[tuple[int, int, int]] = []
+    start = 0
+    for match in _DIGITS.finditer(text):
+        if match.start() > start:
+            out.extend(_table().elements(text[start : match.start()]))
+        out.extend(_numeric_elements(match.group()))
+        start = match.end()
+    if start < len(text):
+        out.extend(_table().elements(text[start:]))
+    return out
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+@lru_cache(maxsize=1)
+def _numeric_primary() -> int:
+    return _table().elements("0")[0][0]
+
+
+def _numeric_elements(digits: str) -> list[tuple[int, int, int]]:
+    # ICU turns a run of decimal digits into primaries ordered by value: its length (after
+    # leading zeros) first, then the digits. Runs over 254 digits are split, as ICU does.
+    out: list[tuple[int, int, int]] = []
+    values = [unicodedata.digit(ch) for ch in digits]
+    for chunk in range(0, len(values), 254):
+        run = values[chunk : chunk + 254]
+        while len(run) > 1 and run[0] == 0:
+            run = run[1:]
+        out.append((_numeric_primary(), _COMMON_SECONDARY, _COMMON_TERTIARY))
+        out.append((len(run) + 2, 0, 0))
+        out.extend((digit + 2, 0, 0) for digit in run)
+    return out
+
+
+class CollatedStr(str):
+    """A string that compares and hashes by its collation key (strings in a collated query)."""
+
+    key: tuple[int, ...]
+
+    def __new__(cls, value: str, key: tuple[int, ...]) -> CollatedStr:
+        self = super().__new__(cls, value)
+        self.key = key
+        return self
+
+    def _other(self, other: object) -> tuple[int, ...] | None:
+        return other.key if isinstance(other, CollatedStr) else None
+
+    def __eq__(self, other: object) -> bool:
+        key = self._other(other)
+        return str.__eq__(self, other) if key is None else self.key == key
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def _order(self, other: object, op: Callable[[Any, Any], bool]) -> bool:
+        key = self._other(other)
+        if key is None:
+            return bool(op(str(self), other))
+        return op(self.key, key)
+
+    def __lt__(self, other: object) -> bool:
+        return self._order(other, _lt)
+
+    def __le__(self, other: object) -> bool:
+        return self._order(other, _le)
+
+    def __gt__(self, other: object) -> bool:
+        return self._order(other, _gt)
+
+    def __ge__(self, other: object) -> bool:
+        return self._order(other, _ge)
+
+
+def _lt(a: Any, b: Any) -> bool:
+    return bool(a < b)
+
+
+def _le(a: Any, b: Any) -> bool:
+    return bool(a <= b)
+
+
+def _gt(a: Any, b: Any) -> bool:
+    return bool(a > b)
+
+
+def _ge(a: Any, b: Any) -> bool:
+    return bool(a >= b)
+
+
+def _type_name(value: Any) -> str:
+    names = {bool: "bool", int: "int", float: "double", str: "string", dict: "object"}
+    return names.get(type(value), type(value).__name__)
+
+
+def parse(spec: Any) -> Collation | None:
+    """The collation of a command's ``collation`` field; None for the binary ("simple") one.
+
+    Fails as mongod does on malformed documents, and with NotImplemented (238) naming the
+    locale or option the embedded server cannot honour.
+    """
+    if spec is None or spec == {}:
+        return None
+    if not isinstance(spec, dict):
+        raise CommandError(
+            14,
+            f"BSON field 'collation' is the wrong type '{_type_name(spec)}', "
+            "expected type 'object'",
+        )
+    for name in spec:
+        if name not in _FIELDS:
+            raise unknown_field("collation", name)
+    if "locale" not in spec:
+        raise CommandError(40414, "BSON field 'collation.locale' is missing but a required field")
+    locale = spec["locale"]
+    if not isinstance(locale, str):
+        raise CommandError(
+            14,
+            f"BSON field 'collation.locale' is the wrong type '{_type_name(locale)}', "
+            "expected type 'string'",
+        )
+    values: dict[str, Any] = {}
+    for name, value in spec.items():
+        if name in ("locale", "version"):
+            continue
+        if name in _BOOLEANS:
+            if not isinstance(value, bool):
+                raise CommandError(
+                    14,
+                    f"BSON field 'collation.{name}' is the wrong type '{_type_name(value)}', "
+                    "expected type 'bool'",
+                )
+        elif name == "strength":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise CommandError(
+                    14,
+                    f"BSON field 'collation.strength' is the wrong type '{_type_name(value)}', "
+                    "expected type 'int'",
+                )
+            if value not in (1, 2, 3, 4, 5):
+                raise CommandError(
+                    9, f"Field 'strength' must be an integer 1 through 5. Got: {value}"
+                )
+            value = int(value)
+        else:
+            choices = _CHOICES[name]
+            if value not in choices:
+                allowed = ", ".join(f"'{choice}'" for choice in choices)
+                raise CommandError(9, f"Field '{name}' must be one of {allowed}. Got: {value!r}")
+        values[name] = value
+    if locale == "simple":
+        if values:
+            raise CommandError(
+                2,
+                "If the collation locale is 'simple', no other collation field may be set; "
+                f"got {sorted(values)}",
+            )
+        return None
+    if "version" in spec and spec["version"] != ICU_VERSION:
+        raise CommandError(
+            2,
+            f"Field 'version' must be '{ICU_VERSION}' (the server's ICU), got {spec['version']!r}",
+        )
+    if locale not in _ROOT_LOCALES:
+        supported = ", ".join(repr(name) for name in SUPPORTED_LOCALES)
+        if locale.split("@")[0] in _TAILORED_LOCALES or "@collation=" in locale:
+            raise not_implemented(
+                f"Collation locale {locale!r} (it tailors the root order; supported locales:"
+                f" {supported})"
+            )
+        raise CommandError(2, f"Field 'locale' is invalid in: {{ locale: \"{locale}\" }}")
+    return Collation(locale=locale, **{**_ROOT_LOCALES[locale], **values})
