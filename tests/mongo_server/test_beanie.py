@@ -8,6 +8,8 @@ from beanie.exceptions import RevisionIdWasChanged
 from beanie.odm.fields import WriteRules
 from beanie.odm.operators.update.general import Inc, Set
 from pydantic import BaseModel
+from pymongo import IndexModel
+from pymongo.collation import Collation
 from pymongo.errors import DuplicateKeyError
 
 from asynctestkit.mongo import acquire_shared_server, release_shared_server
@@ -44,11 +46,21 @@ class Account(Document):
         use_revision = True
 
 
+class User(Document):
+    """The usual user model: emails unique whatever their case."""
+
+    email: str
+
+    class Settings:
+        name = "users"
+        indexes = [IndexModel("email", unique=True, collation=Collation("en", strength=2))]
+
+
 class _NameOnly(BaseModel):
     name: str
 
 
-MODELS = [Door, House, Account]
+MODELS = [Door, House, Account, User]
 
 
 class BeanieTests(unittest.IsolatedAsyncioTestCase):
@@ -66,6 +78,22 @@ class BeanieTests(unittest.IsolatedAsyncioTestCase):
     async def test_init_creates_indexes(self):
         info = await House.get_pymongo_collection().index_information()
         self.assertTrue(info["name_1"]["unique"])
+
+    async def test_case_insensitive_unique_email(self):
+        # https://www.mongodb.com/docs/manual/core/index-case-insensitive/ : at strength 2
+        # "Ann@Example.com" and "ann@example.com" are one key of the unique index.
+        await User(email="Ann@Example.com").insert()
+        with self.assertRaises(DuplicateKeyError):
+            await User(email="ann@example.COM").insert()
+        found = await User.find(
+            User.email == "ANN@EXAMPLE.COM", collation=Collation("en", strength=2)
+        ).to_list()
+        self.assertEqual([u.email for u in found], ["Ann@Example.com"])
+        self.assertEqual(await User.find(User.email == "ANN@EXAMPLE.COM").count(), 0)
+        # init_beanie again (another test class, another process) finds the index as it is.
+        await init_beanie(database=self.client.beanie_conf, document_models=MODELS)
+        info = await User.get_pymongo_collection().index_information()
+        self.assertEqual(info["email_1"]["collation"]["strength"], 2)
 
     async def test_crud(self):
         house = await House(name="a", rooms=2).insert()

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import unittest
 
-from asynctestkit.mongo._errors import CommandError
 from asynctestkit.mongo.server._collation import ICU_VERSION, CollatedStr, parse
+from asynctestkit.mongo.server._errors import CommandError
 
 
 def _collation(**options):

@@ -63,12 +63,15 @@ class FindTests:
             "hint provided does not correspond to an existing index", str(caught.exception)
         )
 
-    async def test_collation_is_refused_not_ignored(self):
-        # The engine has no collations: an answer in binary order would be silently wrong.
+    async def test_collation_applies_and_unsupported_locales_are_refused(self):
+        # More in test_collation.py; an answer in binary order would be silently wrong.
+        self.assertEqual(
+            await self.ids({"name": "dan"}, collation=Collation("en", strength=2)), [4]
+        )
+        self.assertEqual(await self.ids({"name": "dan"}, collation=Collation("simple")), [])
         with self.assertRaises(OperationFailure) as caught:
-            await self.ids({"name": "dan"}, collation=Collation("en", strength=2))
+            await self.ids({"name": "dan"}, collation=Collation("es", strength=2))
         self.assertEqual(caught.exception.code, 238)
-        self.assertEqual(await self.ids({"name": "Dan"}, collation=Collation("simple")), [4])
 
     async def test_missing_collection_is_empty(self):
         self.assertEqual(await self.db["nothing"].find({}), [])

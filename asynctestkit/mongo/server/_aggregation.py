@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from asynctestkit.mongo.server import _engine
 from asynctestkit.mongo.server._args import (
-    check_collation,
     check_hint,
     coll_name,
+    collation_for,
     has_text,
     int_field,
     prepare_filter,
     translate,
     type_name,
 )
+from asynctestkit.mongo.server._collation import Collation
 from asynctestkit.mongo.server._engine import views
 from asynctestkit.mongo.server._errors import (
     FAILED_TO_PARSE,
@@ -119,7 +121,9 @@ def resolve_view(ctx: Context, name: str, pipeline: list[dict[str, Any]]) -> tup
     return name, pipeline
 
 
-def run_aggregate(ctx: Context, coll: str, pipeline: list[dict[str, Any]]) -> list[Any]:
+def run_aggregate(
+    ctx: Context, coll: str, pipeline: list[dict[str, Any]], collation: Collation | None = None
+) -> list[Any]:
     collection = ctx.collection(coll)
     if pipeline and "$match" in pipeline[0] and has_text(pipeline[0]["$match"]):
         first = {"$match": prepare_filter(ctx, coll, pipeline[0]["$match"])}
@@ -132,7 +136,13 @@ def run_aggregate(ctx: Context, coll: str, pipeline: list[dict[str, Any]]) -> li
                 if isinstance(target, str) and target in views(ctx.db_store()):
                     raise not_implemented("$lookup from a view")
     try:
-        return list(collection.aggregate(pipeline))
+        if collation is None:
+            return list(collection.aggregate(pipeline))
+        source = ctx.coll_store(coll) if ctx.exists(coll) else None
+        docs = _engine.collated_aggregate(collection, source, collation, pipeline)
+        for target in _write_targets(ctx, pipeline):
+            _engine.unwrap_documents(ctx.coll_store(target))
+        return docs
     except Exception as exc:
         raise translate(exc, ctx, coll) from exc
 
@@ -205,7 +215,6 @@ def _aggregate(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str
         )
     if body.get("let"):
         raise not_implemented("aggregate with 'let' variables")
-    check_collation(body.get("collation"))
     batch_size = int_field(cursor_opts, "aggregate.cursor", "batchSize", None)
     if target == 1:
         if pipeline and next(iter(pipeline[0])) == "$documents":
@@ -214,6 +223,7 @@ def _aggregate(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str
             f"Collection-less aggregate ({next(iter(pipeline[0])) if pipeline else 'empty'})"
         )
     name = coll_name(ctx, body, "aggregate")
+    collation = collation_for(ctx, name, body.get("collation"))
     for index, stage in enumerate(pipeline):
         stage_name = next(iter(stage))
         if stage_name in ("$out", "$merge") and index != len(pipeline) - 1:
@@ -235,7 +245,7 @@ def _aggregate(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str
     check_hint(ctx, name, body.get("hint"))
     source, full = resolve_view(ctx, name, pipeline)
     try:
-        docs = run_aggregate(ctx, source, full)
+        docs = run_aggregate(ctx, source, full, collation)
     finally:
         for out in targets:
             backend.wrote(ctx, out)

@@ -8,12 +8,13 @@ from typing import Any
 import bson
 
 from asynctestkit.mongo.server import _engine, _text
+from asynctestkit.mongo.server._collation import Collation
+from asynctestkit.mongo.server._collation import parse as parse_collation
 from asynctestkit.mongo.server._engine import index_specs
 from asynctestkit.mongo.server._errors import (
     BAD_VALUE,
     ILLEGAL_SORT_KEY,
     INVALID_NAMESPACE,
-    MISSING_FIELD,
     NEGATIVE_VALUE,
     TYPE_MISMATCH,
     CommandError,
@@ -125,16 +126,13 @@ def sort_list(sort: Any) -> list[tuple[str, Any]] | None:
     return out
 
 
-def check_collation(collation: Any) -> None:
-    """The engine ignores collations, so only the binary ("simple") one is accepted."""
-    if collation is None or collation == {}:
-        return
-    if not isinstance(collation, dict) or "locale" not in collation:
-        raise CommandError(
-            MISSING_FIELD, "BSON field 'collation.locale' is missing but a required field"
-        )
-    if collation["locale"] != "simple":
-        raise not_implemented(f"Collation with locale {collation['locale']!r}")
+def collation_for(ctx: Context, coll: str, spec: Any) -> Collation | None:
+    """The operation's collation: its own, else the collection's default; None is binary."""
+    if spec is None or spec == {}:
+        if not ctx.exists(coll):
+            return None
+        spec = _engine.collection_info(ctx.coll_store(coll)).options.get("collation")
+    return parse_collation(spec)
 
 
 def check_hint(ctx: Context, coll: str, hint: Any) -> None:
@@ -153,6 +151,32 @@ def check_hint(ctx: Context, coll: str, hint: Any) -> None:
         if any(list(spec["key"].items()) == list(hint.items()) for spec in specs):
             return
     raise CommandError(BAD_VALUE, "hint provided does not correspond to an existing index")
+
+
+def find_documents(
+    ctx: Context,
+    coll: str,
+    query: dict[str, Any],
+    collation: Collation | None,
+    *,
+    projection: dict[str, Any] | None = None,
+    skip: int = 0,
+    limit: int = 0,
+    sort: list[tuple[str, Any]] | None = None,
+) -> list[Any]:
+    """``find`` on a collection, under the collation when there is one."""
+    query = prepare_filter(ctx, coll, query)
+    collection = ctx.collection(coll)
+    try:
+        if collation is None:
+            return list(collection.find(query, projection, skip=skip, limit=limit, sort=sort))
+        if not ctx.exists(coll):
+            return []
+        return _engine.collated_find(
+            collection, ctx.coll_store(coll), collation, query, projection, skip, limit, sort
+        )
+    except Exception as exc:
+        raise translate(exc, ctx, coll) from exc
 
 
 def translate(exc: Exception, ctx: Context, coll: str) -> CommandError:

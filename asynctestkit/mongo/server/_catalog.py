@@ -15,6 +15,7 @@ from asynctestkit.mongo.server._args import (
     int_field,
     translate,
 )
+from asynctestkit.mongo.server._collation import parse as parse_collation
 from asynctestkit.mongo.server._engine import (
     CollectionStore,
     collection_info,
@@ -169,7 +170,11 @@ def _create(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, A
     if options.get("capped") and "size" not in options:
         raise CommandError(INVALID_OPTIONS, "the 'size' field is required when 'capped' is true")
     if "collation" in options:
-        raise not_implemented("A collection default collation")
+        collation = parse_collation(options["collation"])
+        if collation is None:
+            del options["collation"]
+        else:
+            options["collation"] = collation.document()
     if options.get("capped"):
         raise not_implemented("Capped collections")
     engine_options = {

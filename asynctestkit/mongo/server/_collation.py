@@ -25,7 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from asynctestkit.mongo._errors import CommandError, not_implemented, unknown_field
+from asynctestkit.mongo.server._errors import CommandError, not_implemented, unknown_field
 
 ICU_VERSION = "57.1"
 
@@ -92,7 +92,6 @@ _COMMON_TERTIARY = 0x02
 # Sort keys are tuples of ints: levels are joined by 1, which is below every weight.
 _LEVEL_SEPARATOR = 1
 _QUATERNARY_HIGH = 0xFFFFFF
-_CE_PATTERN = re.compile(r"^([0-9A-F ]+?)\s*;\s*\[\*([0-9A-F]{4})", re.MULTILINE)
 
 
 def _group(text: str) -> int:
@@ -120,9 +119,13 @@ class _Table:
         self.collator: Any = collator_module.Collator_8_0_0()
         allkeys = Path(collator_module.__file__).with_name("allkeys-8.0.0.txt")
         self.variable_group: dict[int, int] = {}
-        for chars, primary in _CE_PATTERN.findall(allkeys.read_text(encoding="utf-8")):
-            text = "".join(chr(int(cp, 16)) for cp in chars.split())
-            self.variable_group.setdefault(int(primary, 16), _group(text))
+        # Lines whose first element is variable ("0020 ; [*0209.0020.0002] # SPACE").
+        for line in allkeys.read_text(encoding="utf-8").splitlines():
+            chars, _, elements = line.partition(";")
+            elements = elements.lstrip()
+            if elements.startswith("[*"):
+                first = chr(int(chars.split()[0], 16))
+                self.variable_group.setdefault(int(elements[2:6], 16), _group(first))
 
     def elements(self, text: str) -> list[tuple[int, int, int]]:
         """Collation elements of ``text`` (NFD), primaries regrouped as CLDR root has them."""
@@ -254,6 +257,57 @@ class Collation:
             return [self.wrap(item) for item in value]
         return value
 
+    def wrap_query(self, query: Any) -> Any:
+        """A filter whose string operands compare under this collation.
+
+        Operands that name a type, a pattern or a field stay plain (mongod applies no
+        collation to ``$regex``, ``$type``, ``$where``...).
+        """
+        if isinstance(query, dict):
+            return {
+                name: item if name in _RAW_OPERANDS else self.wrap_query(item)
+                for name, item in query.items()
+            }
+        if isinstance(query, list):
+            return [self.wrap_query(item) for item in query]
+        return self.wrap(query)
+
+
+# Query operators whose operands are not compared as strings.
+_RAW_OPERANDS = frozenset(
+    [
+        "$regex",
+        "$options",
+        "$type",
+        "$where",
+        "$text",
+        "$mod",
+        "$size",
+        "$exists",
+        "$jsonSchema",
+        "$geoWithin",
+        "$geoIntersects",
+        "$near",
+        "$nearSphere",
+        "$comment",
+        "$bitsAllSet",
+        "$bitsAllClear",
+        "$bitsAnySet",
+        "$bitsAnyClear",
+    ]
+)
+
+
+def unwrap(value: Any) -> Any:
+    """``value`` with every collated string (field names too) a plain string again."""
+    if isinstance(value, CollatedStr):
+        return str.__str__(value)
+    if isinstance(value, dict):
+        return {unwrap(name): unwrap(item) for name, item in value.items()}
+    if isinstance(value, list):
+        return [unwrap(item) for item in value]
+    return value
+
 
 def _elements(text: str, numeric: bool) -> list[tuple[int, int, int]]:
     if not numeric:
@@ -302,6 +356,16 @@ class CollatedStr(str):
         self = super().__new__(cls, value)
         self.key = key
         return self
+
+    # Immutable: copies are the same object (mongomock deep-copies documents).
+    def __copy__(self) -> CollatedStr:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> CollatedStr:
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (CollatedStr, (str.__str__(self), self.key))
 
     def _other(self, other: object) -> tuple[int, ...] | None:
         return other.key if isinstance(other, CollatedStr) else None
@@ -432,4 +496,9 @@ def parse(spec: Any) -> Collation | None:
                 f" {supported})"
             )
         raise CommandError(2, f"Field 'locale' is invalid in: {{ locale: \"{locale}\" }}")
-    return Collation(locale=locale, **{**_ROOT_LOCALES[locale], **values})
+    collation = Collation(locale=locale, **{**_ROOT_LOCALES[locale], **values})
+    # One object per distinct collation, so its sort-key cache lives across commands.
+    return _INTERNED.setdefault(collation, collation)
+
+
+_INTERNED: dict[Collation, Collation] = {}

@@ -23,6 +23,7 @@ from typing import Any
 import bson
 from bson.binary import Binary, UuidRepresentation
 
+from asynctestkit.mongo.server._collation import Collation, parse, unwrap
 from asynctestkit.mongo.server._errors import (
     BAD_VALUE,
     DOCUMENT_VALIDATION_FAILURE,
@@ -86,7 +87,13 @@ def collection_info(store: CollectionStore) -> CollectionInfo:
 
 def index_specs(store: CollectionStore) -> list[dict[str, Any]]:
     """The collection's indexes as listIndexes reports them, ``_id_`` first."""
-    return [{"v": 2, "key": {"_id": 1}, "name": "_id_"}, *collection_info(store).indexes]
+    info = collection_info(store)
+    id_index: dict[str, Any] = {"v": 2, "key": {"_id": 1}, "name": "_id_"}
+    if "collation" in info.options:
+        # The _id index has the collection's default collation, as every index built
+        # without one does.
+        id_index["collation"] = info.options["collation"]
+    return [id_index, *info.indexes]
 
 
 def reset_collection_info(store: CollectionStore) -> None:
@@ -235,6 +242,10 @@ UPSTREAM: tuple[tuple[Any, str], ...] = (
     (helpers, "get_value_by_dot"),
     (helpers, "NOTHING"),
     (_aggregate, "process_pipeline"),
+    (filtering, "resolve_sort_key"),
+    (mongomock.Collection, "_ensure_uniques"),
+    (mongomock.Collection, "_compute_index_entries"),
+    (mongomock.Collection, "_entries_overlap"),
 )
 
 # The engine's "no value here" marker (a missing field on a path).
@@ -385,6 +396,163 @@ def forget_database(engine: Engine, db: str) -> None:
     engine.store._databases.pop(db, None)
     # mongomock caches a Database per name, and its Collections, bound to that store.
     engine.client._database_accesses.pop(db, None)
+
+
+# -- collations -----------------------------------------------------------------------------
+# The engine compares strings in binary order. Under a collation, the documents and the
+# filter are given collated strings (compared and hashed by their sort keys) and the
+# engine's own matching, sorting and grouping run on those; results are unwrapped.
+
+
+def collated_matches(
+    store: CollectionStore,
+    collation: Collation,
+    query: dict[str, Any],
+    sort: list[tuple[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """The documents matching ``query`` under ``collation``, sorted, still collated."""
+    wrapped_query = collation.wrap_query(query)
+    matches = [
+        doc
+        for doc in (collation.wrap(doc) for doc in store.documents)
+        if filter_applies(wrapped_query, doc)
+    ]
+    # As the engine sorts: one stable sort per key, the last key first.
+    for key, direction in reversed(sort or []):
+        if key == "$natural":
+            if direction < 0:
+                matches.reverse()
+            continue
+        matches.sort(key=_sort_key(key), reverse=direction < 0)
+    return matches
+
+
+def _sort_key(key: str) -> Callable[[dict[str, Any]], Any]:
+    def sort_key(doc: dict[str, Any]) -> Any:
+        return filtering.resolve_sort_key(key, doc)
+
+    return sort_key
+
+
+def collated_find(
+    collection: Any,
+    store: CollectionStore,
+    collation: Collation,
+    query: dict[str, Any],
+    projection: dict[str, Any] | None = None,
+    skip: int = 0,
+    limit: int = 0,
+    sort: list[tuple[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """``find`` under a collation: plain documents, projected as the engine's find does."""
+    matches = collated_matches(store, collation, query, sort)[skip:]
+    if limit:
+        matches = matches[:limit]
+    docs = [unwrap(doc) for doc in matches]
+    if not projection:
+        return docs
+    return [collection._copy_only_fields(doc, projection, dict, filter=query) for doc in docs]
+
+
+def collated_aggregate(
+    collection: Any, store: CollectionStore | None, collation: Collation, pipeline: list[Any]
+) -> list[Any]:
+    """The engine's aggregate over collated documents; ``$match`` filters are collated."""
+    docs = [] if store is None else [collation.wrap(doc) for doc in store.documents]
+    stages = [
+        {"$match": collation.wrap_query(stage["$match"])} if "$match" in stage else stage
+        for stage in pipeline
+    ]
+    out = _aggregate.process_pipeline(docs, collection.database, stages, None)
+    return [unwrap(doc) for doc in out]
+
+
+def unwrap_documents(store: CollectionStore) -> None:
+    """Plain strings again in a collection a collated pipeline wrote ($out, $merge)."""
+    store._documents = type(store._documents)(
+        (unwrap(key), unwrap(doc)) for key, doc in store._documents.items()
+    )
+
+
+def _index_collation(spec: dict[str, Any]) -> Collation | None:
+    return parse(spec["collation"]) if "collation" in spec else None
+
+
+def _collated_entries(
+    doc: dict[str, Any], spec: dict[str, Any], collation: Collation
+) -> list[tuple[Any, ...]] | None:
+    entries = mongomock.Collection._compute_index_entries(
+        doc, list(spec["key"].items()), spec.get("sparse")
+    )
+    if entries is None:
+        return None
+    # A string becomes its sort key, marked so no other value can equal it.
+    return [
+        tuple(
+            (_STRING_KEY, collation.key(value)) if isinstance(value, str) else value
+            for value in entry
+        )
+        for entry in entries
+    ]
+
+
+_STRING_KEY = object()
+
+
+def _duplicate(spec: dict[str, Any], doc: dict[str, Any]) -> Exception:
+    key = spec["key"]
+    error: Exception = mongomock.DuplicateKeyError(
+        "E11000 Duplicate Key Error",
+        11000,
+        {"keyPattern": dict(key), "keyValue": {k: helpers.get_value_by_dot(doc, k) for k in key}},
+    )
+    return error
+
+
+def check_unique_under_collation(store: CollectionStore, spec: dict[str, Any]) -> None:
+    """Building a unique index with a collation: fail on keys equal under it (mongod 11000)."""
+    collation = _index_collation(spec)
+    if collation is None or not spec.get("unique"):
+        return
+    partial = spec.get("partialFilterExpression")
+    seen: set[tuple[Any, ...]] = set()
+    for doc in store.documents:
+        if partial is not None and not filter_applies(partial, doc):
+            continue
+        entries = _collated_entries(doc, spec, collation)
+        if entries is None:
+            continue
+        if seen.intersection(entries):
+            raise _duplicate(spec, doc)
+        seen.update(entries)
+
+
+_ensure_uniques = mongomock.Collection._ensure_uniques
+
+
+def _ensure_uniques_under_collations(self: Any, new_data: dict[str, Any]) -> None:
+    # mongomock-ng 7.11 (collection.py, Collection._ensure_uniques) compares index keys in
+    # binary order; a unique index with a collation also rejects keys equal under it.
+    _ensure_uniques(self, new_data)
+    for spec in collection_info(self._store).indexes:
+        collation = _index_collation(spec) if spec.get("unique") else None
+        if collation is None:
+            continue
+        new_entries = _collated_entries(new_data, spec, collation)
+        if new_entries is None:
+            continue
+        partial = spec.get("partialFilterExpression")
+        for doc in self._store.documents:
+            if doc["_id"] == new_data.get("_id"):
+                continue
+            if partial is not None and not filter_applies(partial, doc):
+                continue
+            entries = _collated_entries(doc, spec, collation)
+            if entries is not None and mongomock.Collection._entries_overlap(new_entries, entries):
+                raise _duplicate(spec, new_data)
+
+
+mongomock.Collection._ensure_uniques = _ensure_uniques_under_collations
 
 
 # -- engine errors as mongod's ---------------------------------------------------------------

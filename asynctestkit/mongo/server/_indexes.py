@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING, Any
 
 from asynctestkit.mongo.server import _engine
 from asynctestkit.mongo.server._args import (
-    check_collation,
     coll_name,
     doc_field,
     int_field,
     translate,
 )
+from asynctestkit.mongo.server._collation import parse as parse_collation
 from asynctestkit.mongo.server._engine import collection_info, index_name_for, index_specs, views
 from asynctestkit.mongo.server._errors import (
     BAD_VALUE,
@@ -74,8 +74,12 @@ def _list_indexes(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[
     return {"cursor": cursor, "ok": 1.0}
 
 
-def _normalise_index(spec: Any) -> dict[str, Any]:
-    """The spec as mongod stores it: v, key, name, then the options in the order given."""
+def _normalise_index(spec: Any, default_collation: dict[str, Any] | None) -> dict[str, Any]:
+    """The spec as mongod stores it: v, key, name, then the options in the order given.
+
+    A collation is stored with its defaults filled in; an index given none gets the
+    collection's default collation, and one given ``simple`` gets none.
+    """
     if not isinstance(spec, dict):
         raise CommandError(TYPE_MISMATCH, "The field 'indexes' must be an array of objects")
     key = spec.get("key")
@@ -88,7 +92,7 @@ def _normalise_index(spec: Any) -> dict[str, Any]:
             f"Error in specification {mongod_repr(spec)} :: caused by :: "
             "The 'name' field is a required property of an index specification",
         )
-    check_collation(spec.get("collation"))
+    collation = parse_collation(spec["collation"]) if "collation" in spec else None
     for option in spec:
         if option not in ("key", "name", "v", "ns", *_INDEX_OPTIONS):
             raise CommandError(
@@ -130,7 +134,21 @@ def _normalise_index(spec: Any) -> dict[str, Any]:
             continue
         if option == "sparse" and not value:
             continue
+        if option == "collation":
+            if collation is None:
+                continue
+            value = collation.document()
         out[option] = value
+    if "collation" not in spec and default_collation is not None:
+        out["collation"] = default_collation
+    if "collation" in out:
+        for kind in ("text", "2d"):
+            if kind in key.values():
+                raise CommandError(
+                    CANNOT_CREATE_INDEX,
+                    f"Index type '{kind}' does not support collation: "
+                    f"{mongod_repr(out['collation'])}",
+                )
     if text_fields:
         weights = dict(spec.get("weights") or {})
         for k in text_fields:
@@ -165,7 +183,8 @@ def _create_indexes(backend: Backend, ctx: Context, body: dict[str, Any]) -> dic
     store = ctx.coll_store(name)
     info = collection_info(store)
     before = 1 + len(info.indexes)
-    wanted = [_normalise_index(spec) for spec in specs]
+    default_collation = info.options.get("collation") if ctx.exists(name) else None
+    wanted = [_normalise_index(spec, default_collation) for spec in specs]
     new: list[dict[str, Any]] = []
     for spec in wanted:
         if spec["name"] == "_id_" or (
@@ -245,6 +264,7 @@ def _create_indexes(backend: Backend, ctx: Context, body: dict[str, Any]) -> dic
             }
             collection.create_index(keys, name=spec["name"], **options)
             created.append(spec["name"])
+            _engine.check_unique_under_collation(store, spec)
     except Exception as exc:
         for index_name in created:
             _engine.drop_engine_index(store, index_name)

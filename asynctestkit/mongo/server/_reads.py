@@ -10,17 +10,17 @@ from bson.objectid import ObjectId
 from asynctestkit.mongo.server import _engine
 from asynctestkit.mongo.server._aggregation import resolve_view, run_aggregate
 from asynctestkit.mongo.server._args import (
-    check_collation,
     check_hint,
     check_projection,
     coll_name,
+    collation_for,
     doc_field,
+    find_documents,
     int_field,
-    prepare_filter,
     sort_list,
-    translate,
     type_name,
 )
+from asynctestkit.mongo.server._collation import unwrap
 from asynctestkit.mongo.server._engine import NOTHING, views
 from asynctestkit.mongo.server._errors import (
     MISSING_FIELD,
@@ -74,7 +74,7 @@ def _find(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, Any
             raise not_implemented(f"find with '{option}'")
     if body.get("let"):
         raise not_implemented("find with 'let' variables")
-    check_collation(body.get("collation"))
+    collation = collation_for(ctx, name, body.get("collation"))
     ns = ctx.ns(name)
     if name in views(ctx.db_store()):
         pipeline: list[dict[str, Any]] = [{"$match": query}] if query else []
@@ -87,14 +87,25 @@ def _find(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, Any
         if projection:
             pipeline.append({"$project": projection})
         source, full = resolve_view(ctx, name, pipeline)
-        docs = run_aggregate(ctx, source, full)
+        docs = run_aggregate(ctx, source, full, collation)
     else:
         check_hint(ctx, name, body.get("hint"))
-        by_id = None if projection or skip else _find_by_id(ctx, name, query)
+        by_id = None
+        if not (projection or skip or collation):
+            by_id = _find_by_id(ctx, name, query)
         if by_id is not None:
             docs = by_id
         else:
-            docs = _find_docs(ctx, name, query, projection, skip, limit, sort)
+            docs = find_documents(
+                ctx,
+                name,
+                query,
+                collation,
+                projection=projection,
+                skip=skip,
+                limit=limit,
+                sort=sort,
+            )
     single = bool(body.get("singleBatch")) or (
         limit and batch_size is not None and batch_size >= limit
     )
@@ -119,22 +130,6 @@ def _find_by_id(ctx: Context, name: str, query: dict[str, Any]) -> list[Any] | N
         return []
     doc = _engine.document_by_id(db_store[name], value)
     return [] if doc is None else [doc]
-
-
-def _find_docs(
-    ctx: Context,
-    name: str,
-    query: dict[str, Any],
-    projection: dict[str, Any] | None,
-    skip: int,
-    limit: int,
-    sort: list[tuple[str, Any]] | None,
-) -> list[Any]:
-    query = prepare_filter(ctx, name, query)
-    try:
-        return list(ctx.collection(name).find(query, projection, skip=skip, limit=limit, sort=sort))
-    except Exception as exc:
-        raise translate(exc, ctx, name) from exc
 
 
 @command("getMore", fields=("collection", "batchSize", "term", "lastKnownCommittedOpTime"))
@@ -177,23 +172,19 @@ def _kill_cursors(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[
 def _count(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     name = coll_name(ctx, body, "count")
     query = doc_field(body, "count", "query") or {}
-    check_collation(body.get("collation"))
+    collation = collation_for(ctx, name, body.get("collation"))
     skip = int_field(body, "count", "skip", 0) or 0
     limit = body.get("limit", 0) or 0
     limit = abs(int(limit))
     if name in views(ctx.db_store()):
         pipeline: list[dict[str, Any]] = [{"$match": query}] if query else []
         source, full = resolve_view(ctx, name, pipeline)
-        n = len(run_aggregate(ctx, source, full))
+        n = len(run_aggregate(ctx, source, full, collation))
     elif not ctx.exists(name):
         n = 0
     else:
         check_hint(ctx, name, body.get("hint"))
-        query = prepare_filter(ctx, name, query)
-        try:
-            n = len(list(ctx.collection(name).find(query)))
-        except Exception as exc:
-            raise translate(exc, ctx, name) from exc
+        n = len(find_documents(ctx, name, query, collation))
     n = max(n - skip, 0)
     if limit:
         n = min(n, limit)
@@ -209,17 +200,16 @@ def _distinct(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str,
             MISSING_FIELD, "BSON field 'distinct.key' is missing but a required field"
         )
     query = doc_field(body, "distinct", "query") or {}
-    check_collation(body.get("collation"))
+    collation = collation_for(ctx, name, body.get("collation"))
     if name in views(ctx.db_store()):
         pipeline: list[dict[str, Any]] = [{"$match": query}] if query else []
         source, full = resolve_view(ctx, name, pipeline)
-        values = _distinct_values(run_aggregate(ctx, source, full), key)
-        return {"values": values, "ok": 1.0}
-    query = prepare_filter(ctx, name, query)
-    try:
-        docs = list(ctx.collection(name).find(query))
-    except Exception as exc:
-        raise translate(exc, ctx, name) from exc
+        docs = run_aggregate(ctx, source, full, collation)
+    else:
+        docs = find_documents(ctx, name, query, collation)
+    if collation is not None:
+        # Values equal under the collation are one value: compare them collated.
+        return {"values": unwrap(_distinct_values(collation.wrap(docs), key)), "ok": 1.0}
     return {"values": _distinct_values(docs, key), "ok": 1.0}
 
 

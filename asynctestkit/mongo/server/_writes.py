@@ -9,11 +9,12 @@ from bson.objectid import ObjectId
 from asynctestkit.mongo.server import _engine
 from asynctestkit.mongo.server._aggregation import check_pipeline
 from asynctestkit.mongo.server._args import (
-    check_collation,
     check_hint,
     check_projection,
     coll_name,
+    collation_for,
     doc_field,
+    find_documents,
     prepare_filter,
     sort_list,
     translate,
@@ -203,7 +204,16 @@ def _update_one_statement(
     if statement.get("c") or let:
         raise not_implemented("Update with 'let' variables")
     check_hint(ctx, name, statement.get("hint"))
-    check_collation(statement.get("collation"))
+    collation = collation_for(ctx, name, statement.get("collation"))
+    upsert = bool(statement.get("upsert", False))
+    sort = sort_list(statement.get("sort"))
+    if collation is not None:
+        ids = _matching_ids(ctx, name, query, collation, sort, multi)
+        if ids:
+            # The documents the collation matched, updated by _id (binary is exact there).
+            query, upsert, multi, sort = {"_id": {"$in": ids}}, False, True, None
+        elif not upsert:
+            return {"n": 0, "nModified": 0}
     query = prepare_filter(ctx, name, query)
     collection = ctx.collection(name)
     return dict(
@@ -211,13 +221,26 @@ def _update_one_statement(
             collection,
             query,
             update,
-            upsert=bool(statement.get("upsert", False)),
+            upsert=upsert,
             multi=multi,
             array_filters=statement.get("arrayFilters"),
-            sort=sort_list(statement.get("sort")),
+            sort=sort,
             validate=validate,
         )
     )
+
+
+def _matching_ids(
+    ctx: Context,
+    name: str,
+    query: dict[str, Any],
+    collation: Any,
+    sort: list[tuple[str, Any]] | None,
+    multi: bool,
+) -> list[Any]:
+    """The _id of each document a write under ``collation`` targets (the first, unless multi)."""
+    docs = find_documents(ctx, name, query, collation, sort=sort, limit=0 if multi else 1)
+    return [doc["_id"] for doc in docs]
 
 
 @command("update", fields=("updates", "ordered", "bypassDocumentValidation", "let"))
@@ -280,9 +303,13 @@ def _delete(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, A
                         "BSON field 'delete.deletes.q' is missing but a required field",
                     )
                 check_hint(ctx, name, statement.get("hint"))
-                check_collation(statement.get("collation"))
+                collation = collation_for(ctx, name, statement.get("collation"))
+                multi = limit == 0
+                if collation is not None:
+                    ids = _matching_ids(ctx, name, query, collation, None, multi)
+                    query, multi = {"_id": {"$in": ids}}, True
                 query = prepare_filter(ctx, name, query)
-                result = _engine.delete(collection, query, multi=limit == 0)
+                result = _engine.delete(collection, query, multi=multi)
                 n += result["n"]
             except Exception as exc:
                 errors.append(translate(exc, ctx, name).write_error(index))
@@ -339,12 +366,12 @@ def _find_and_modify(backend: Backend, ctx: Context, body: dict[str, Any]) -> di
         _check_update(update)
     backend.will_write(ctx, name)
     check_hint(ctx, name, body.get("hint"))
-    check_collation(body.get("collation"))
+    collation = collation_for(ctx, name, body.get("collation"))
     collection = ctx.collection(name)
     sort = sort_list(body.get("sort"))
     try:
+        found = find_documents(ctx, name, query, collation, sort=sort, limit=1)
         query = prepare_filter(ctx, name, query)
-        found = collection.find(query, sort=sort, limit=1)
         old = next(iter(found), None)
         last_error: dict[str, Any]
         if remove:
