@@ -4,7 +4,7 @@ import asyncio
 import os
 import unittest
 
-import aioboto3
+from aiobotocore.session import get_session
 
 from asynctestkit import MongoAwsTestCase
 from tests._support import problems, run_suite
@@ -28,7 +28,7 @@ class CombinedTests(unittest.TestCase):
                 seen["accounts"].append(self.aws_account_id)
                 # App code builds its own session, with no endpoint: it must reach moto,
                 # in this test's account.
-                async with aioboto3.Session().client("sts") as sts:
+                async with get_session().create_client("sts") as sts:
                     identity = await sts.get_caller_identity()
                 self.assertEqual(identity["Account"], self.aws_account_id)
                 s3 = await self.aws_client("s3")

@@ -11,15 +11,12 @@ STS ``AssumeRole`` on a role in the new account, which both map to that account.
 
 from __future__ import annotations
 
-import functools
 import secrets
 import string
-import sys
-import weakref
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from asynctestkit.aws import _moto_compat
 from asynctestkit.aws._server import MotoServer
 
 _KEY_ALPHABET = string.ascii_uppercase + "234567"
@@ -84,91 +81,7 @@ class LocalAccounts:
     def drop(self, account: AwsAccount) -> None:
         """Forget the key and free the account's moto state (it is never used again)."""
         self._server.forget_access_key(account.access_key_id)
-        _free_moto_account(account.account_id)
-
-
-def _free_moto_account(account_id: str) -> None:
-    """Drop every moto object of ``account_id``, and the garbage moto's tracker kept alive."""
-    from moto.core.base_backend import AccountSpecificBackend, BackendDict, backend_lock
-    from moto.core.model_instances import model_data
-
-    with backend_lock:
-        for backends in list(BackendDict._instances):  # type: ignore[misc]
-            backends.pop(account_id, None)
-        # S3 bucket names are global (as on AWS): free the names this account held,
-        # so the next test can create a bucket of the same name.
-        s3_models = sys.modules.get("moto.s3.models")
-        if s3_models is not None:
-            names = s3_models.s3_backends.bucket_accounts
-            for name, (_, owner) in list(names.items()):
-                if owner == account_id:
-                    names.pop(name, None)
-        # An lru_cache keyed by the AccountSpecificBackend instance (so never hit) keeps
-        # the last 128 of them, each with all its regions' state, alive.
-        cache_clear = getattr(AccountSpecificBackend._generate_regions, "cache_clear", None)
-        if cache_clear is not None:
-            cache_clear()
-        # moto's instance tracker (for its dashboard) holds every model object ever made
-        # until reset(): every bucket, key, queue and message of every test, and the
-        # copies moto makes per request (a received SQS message, a listed key version).
-        for models in list(model_data.values()):
-            for model in list(models.values()):
-                tracked = vars(model).get("instances_tracked")
-                if hasattr(model, "dispose"):
-                    # S3 keys and uploads: collected undisposed, one warns ("S3 key was not
-                    # disposed of in time") in whichever test runs then; dispose ours now.
-                    if isinstance(tracked, list) and tracked:
-                        _untrack_disposed(tracked, account_id)
-                elif isinstance(tracked, list):
-                    model.instances_tracked = _WeakInstances(tracked)  # type: ignore[attr-defined]
-
-
-def _untrack_disposed(tracked: list[Any], account_id: str) -> None:
-    """Dispose of the account's objects in ``tracked`` and stop tracking them."""
-    count = len(tracked)  # the server's threads may append meanwhile: leave those be
-    kept = []
-    for instance in tracked[:count]:
-        if getattr(instance, "account_id", None) == account_id:
-            instance.dispose()
-        else:
-            kept.append(instance)
-    tracked[:count] = kept
-
-
-class _WeakInstances:
-    """moto's ``instances_tracked`` list, holding its objects weakly.
-
-    moto only appends to it and iterates it (its dashboard); objects nothing else holds
-    are freed, as they would be without moto's tracker. Order is kept.
-    """
-
-    def __init__(self, instances: list[Any]) -> None:
-        self._refs: list[Callable[[], Any]] = []
-        self._pruned_at = 0
-        for instance in instances:
-            self.append(instance)
-
-    def append(self, instance: Any) -> None:
-        try:
-            ref: Callable[[], Any] = weakref.ref(instance)
-        except TypeError:  # not weakly referenceable: held, as moto would
-            ref = functools.partial(_same, instance)
-        self._refs.append(ref)
-        # Dead references cost a few bytes each: drop them whenever the list has doubled.
-        if len(self._refs) > 2 * self._pruned_at + 64:
-            self._refs = [ref for ref in self._refs if ref() is not None]
-            self._pruned_at = len(self._refs)
-
-    def __iter__(self) -> Iterator[Any]:
-        alive = (ref() for ref in list(self._refs))
-        return (instance for instance in alive if instance is not None)
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-
-def _same(instance: Any) -> Any:
-    return instance
+        _moto_compat.free_account(account.account_id)
 
 
 class StsAccounts:
@@ -181,7 +94,7 @@ class StsAccounts:
 
     async def create(self) -> AwsAccount:
         account_id = _new_account_id()
-        async with self._session.client(
+        async with self._session.create_client(
             "sts",
             endpoint_url=self._endpoint_url,
             region_name=self._region,

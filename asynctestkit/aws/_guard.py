@@ -11,18 +11,23 @@ requests without any network.
 from __future__ import annotations
 
 import ipaddress
-import threading
+from collections import Counter
 from typing import Any
 from urllib.parse import urlsplit
 
+from asynctestkit import _botocore_compat
 from asynctestkit._lazy import public_in
+from asynctestkit._lease import Lease
 
 REAL_AWS_REQUEST = (
     "asynctestkit blocked a request to {url} ({operation}): during AWS tests every client "
     "must reach the test server at {allowed}. Build clients without endpoint_url (the "
     "environment sets AWS_ENDPOINT_URL), or use self.aws_client(...)."
 )
-NOT_INSTALLED = "uninstall() was called more often than install(): pair every install()."
+_OTHER_ENDPOINT = (
+    "uninstall({url!r}): the guard was never installed for that endpoint's host in this "
+    "process; pass uninstall() the endpoint_url given to install()."
+)
 
 
 class RealAwsRequestError(RuntimeError):
@@ -31,9 +36,27 @@ class RealAwsRequestError(RuntimeError):
 
 public_in("asynctestkit.aws", RealAwsRequestError)
 
-_lock = threading.Lock()
-_installs = 0
-_allowed: dict[str, int] = {}  # host -> how many installs allow it
+
+def _add_handler() -> bool:
+    _botocore_compat.append_last_handler("before-send", _before_send)
+    return True
+
+
+def _remove_handler(_: bool) -> None:
+    _botocore_compat.remove_handler(_before_send)
+
+
+# A forked child stays guarded: its copy of botocore carries the handler, and a child
+# forked during a test must not reach real AWS either.
+_lease: Lease[bool] = Lease(
+    "The real-AWS request guard",
+    _add_handler,
+    _remove_handler,
+    keep=False,
+    survives_fork=True,
+    calls=("install()", "uninstall()"),
+)
+_allowed: Counter[str] = Counter()  # host -> how many installs allow it
 _violations: list[str] = []
 
 
@@ -51,7 +74,8 @@ def _allowed_host(host: str) -> bool:
 
 
 def _before_send(request: Any, **kwargs: Any) -> None:
-    if not _installs:
+    # A session made while the guard was installed keeps this handler for good.
+    if not _lease.in_force:
         return
     parts = urlsplit(str(request.url))
     host = parts.hostname or ""
@@ -69,39 +93,27 @@ def _before_send(request: Any, **kwargs: Any) -> None:
 
 def install(endpoint_url: str) -> None:
     """Block requests to hosts other than ``endpoint_url``'s (and loopback) until uninstall()."""
-    global _installs
-    from botocore import handlers
-
     host = urlsplit(endpoint_url).hostname or ""
-    with _lock:
-        _allowed[host] = _allowed.get(host, 0) + 1
-        _installs += 1
-        if _installs == 1:
-            handlers.BUILTIN_HANDLERS.append(("before-send", _before_send, handlers.REGISTER_LAST))
+    with _lease.lock:
+        _lease.acquire()
+        _allowed[host] += 1
 
 
 def uninstall(endpoint_url: str) -> None:
     """Undo one install(); the handler leaves botocore's list with the last one."""
-    global _installs
-    from botocore import handlers
-
     host = urlsplit(endpoint_url).hostname or ""
-    with _lock:
-        if _installs <= 0 or host not in _allowed:
-            raise RuntimeError(NOT_INSTALLED)
-        _installs -= 1
+    with _lease.lock:
+        if _lease.count and not _allowed[host]:
+            raise RuntimeError(_OTHER_ENDPOINT.format(url=endpoint_url))
+        _lease.release()
         _allowed[host] -= 1
-        if not _allowed[host]:
+        if _allowed[host] <= 0:
             del _allowed[host]
-        if _installs == 0:
-            handlers.BUILTIN_HANDLERS[:] = [
-                spec for spec in handlers.BUILTIN_HANDLERS if spec[1] is not _before_send
-            ]
 
 
 def take_violations() -> list[str]:
     """Return and forget the requests blocked since the last call."""
-    with _lock:
+    with _lease.lock:
         taken = list(_violations)
         _violations.clear()
     return taken

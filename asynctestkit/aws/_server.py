@@ -11,12 +11,12 @@ dispatcher below caches that routing per host.
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import html
 import http.server
 import io
 import json
+import os
 import re
 import selectors
 import socket
@@ -26,9 +26,10 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from asynctestkit._extras import require
 from asynctestkit._lazy import public_in
+from asynctestkit._lease import Lease
 from asynctestkit._resource import StartStop
+from asynctestkit.aws import _moto_compat
 
 _WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -49,14 +50,6 @@ RETIRED_KEY = (
     "tests), or set aws_isolation = 'class' to share one account across the class's tests."
 )
 NOT_STARTED = "MotoServer at {where} is not running: call start() (or use 'with MotoServer()')."
-LEASE_RELEASED_TWICE = (
-    "release_shared_server() was called more often than acquire_shared_server(): "
-    "release each lease exactly once."
-)
-STOP_WHILE_LEASED = (
-    "The shared moto server still has {count} lease(s); it stops at interpreter exit. "
-    "Release the leases instead of stopping it."
-)
 
 
 def _wsgi_str(text: str) -> str:
@@ -68,49 +61,13 @@ class _Dispatcher:
     """moto's host dispatcher with its routing decisions cached, plus account routing."""
 
     def __init__(self) -> None:
-        werkzeug_app = require("moto.moto_server.werkzeug_app", "aws", "The moto server")
-        backends = require("moto.backends", "aws", "The moto server")
-        request = require("moto.core.request", "aws", "The moto server")
-        self.preserve_header_name: Callable[[str], bool] = (
-            request.should_preserve_original_header_name
-        )
-        self.preserved_names_key: str = request.PRESERVED_HEADER_NAMES_ENVIRON_KEY
+        self.preserve_header_name, self.preserved_names_key = _moto_compat.header_preservation()
         self.accounts: dict[str, str] = {}
         # Keys of accounts whose test has ended: a request signed with one comes from a
         # session or client that outlived its test, and moto would silently answer it in
         # its default account.
         self.retired: set[str] = set()
-        modules = frozenset(backends.list_of_moto_modules())
-        routes: dict[str | None, Any] = {}
-        dispatcher = werkzeug_app.DomainDispatcherApplication(werkzeug_app.create_backend_app)
-        patterns = dispatcher.backend_url_patterns
-
-        # moto lists its own package directory and tries ~300 URL patterns for every
-        # request (about a third of its time per S3 call); the answer depends on the host
-        # alone. Same rules as DomainDispatcherApplication.get_backend_for_host, minus the
-        # print for unknown amazonaws.com hosts.
-        def get_backend_for_host(host: str | None) -> Any:
-            if host is None:
-                return None
-            try:
-                return routes[host]
-            except KeyError:
-                pass
-            backend: Any = None
-            if host == "moto_api" or host in modules:
-                backend = host
-            else:
-                for name, pattern in patterns:
-                    if pattern.match(f"http://{host}"):
-                        backend = name
-                        break
-            if len(routes) >= _ROUTE_CACHE_SIZE:
-                routes.clear()
-            routes[host] = backend
-            return backend
-
-        dispatcher.get_backend_for_host = get_backend_for_host
-        self.app: _WSGIApp = dispatcher
+        self.app: _WSGIApp = _moto_compat.dispatcher_app(_ROUTE_CACHE_SIZE)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if self.accounts or self.retired:
@@ -418,11 +375,37 @@ class MotoServer(StartStop["MotoServer"]):
             end.close()
         self._listener = self._wake = None
 
+    def _abandon(self) -> None:
+        """In a forked child: close this process's copies of the sockets, signal nothing.
+
+        The accept and connection threads live in the parent, which still serves on these
+        sockets; shutdown() or the wake byte would stop the parent's server.
+        """
+        # No lock: the child has no other thread, and a thread of the parent may have held
+        # it at the fork.
+        connections = list(self._connections)
+        self._connections.clear()
+        self._lock = threading.Lock()
+        for sock in (*connections, self._listener, *(self._wake or ())):
+            if sock is not None:
+                sock.close()
+        self._listener = self._wake = None
+        self._accept_thread = None
+
 
 public_in("asynctestkit.aws", MotoServer)
 
 _dispatcher_lock = threading.Lock()
 _dispatcher: _Dispatcher | None = None
+
+
+def _new_dispatcher_lock() -> None:
+    global _dispatcher_lock
+    _dispatcher_lock = threading.Lock()  # a parent thread may have held it at the fork
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_dispatcher_lock)
 
 
 def _shared_dispatcher() -> _Dispatcher:
@@ -435,52 +418,29 @@ def _shared_dispatcher() -> _Dispatcher:
         return _dispatcher
 
 
-class _SharedServer:
-    """The process-wide server: started on the first lease, stopped at interpreter exit."""
-
-    def __init__(self) -> None:
-        self.server: MotoServer | None = None
-        self.leases = 0
-        self._lock = threading.Lock()
-
-    def acquire(self) -> MotoServer:
-        with self._lock:
-            if self.server is None:
-                server = MotoServer()
-                server.start()
-                atexit.register(self._stop_at_exit)
-                self.server = server
-            self.leases += 1
-            return self.server
-
-    def release(self) -> None:
-        with self._lock:
-            if self.leases <= 0:
-                raise RuntimeError(LEASE_RELEASED_TWICE)
-            # Kept running at zero leases: the next class would otherwise pay a restart,
-            # and a client the app cached at module level would lose its port.
-            self.leases -= 1
-
-    def stop(self) -> None:
-        with self._lock:
-            if self.leases:
-                raise RuntimeError(STOP_WHILE_LEASED.format(count=self.leases))
-            server, self.server = self.server, None
-        if server is not None:
-            atexit.unregister(self._stop_at_exit)
-            server.stop()
-
-    def _stop_at_exit(self) -> None:
-        server, self.server = self.server, None
-        if server is not None and server.running:
-            server.stop()
+def _start_shared() -> MotoServer:
+    return MotoServer().start()
 
 
-_shared = _SharedServer()
+def _stop_shared(server: MotoServer) -> None:
+    if server.running:
+        server.stop()
+
+
+_shared: Lease[MotoServer] = Lease(
+    "The shared moto server",
+    _start_shared,
+    _stop_shared,
+    keep=True,
+    survives_fork=False,
+    abandon=MotoServer._abandon,
+    calls=("acquire_shared_server()", "release_shared_server()"),
+)
 
 
 def acquire_shared_server() -> MotoServer:
-    """Lease the process-wide moto server, starting it on first use."""
+    """Lease the process-wide moto server, starting it on first use (in a forked child:
+    the child's own server)."""
     return _shared.acquire()
 
 
@@ -491,4 +451,4 @@ def release_shared_server() -> None:
 
 def shared_server_leases() -> int:
     """How many leases on the process-wide server are held now."""
-    return _shared.leases
+    return _shared.count

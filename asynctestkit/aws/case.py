@@ -4,7 +4,7 @@ Isolation ladder:
 
 - per process: one moto server (moto's state is process-global anyway), started on first
   use and stopped at interpreter exit; or the endpoint in ``ASYNCTESTKIT_AWS_ENDPOINT``.
-- per class: the environment (endpoint, region, credentials), an aioboto3 session and an
+- per class: the environment (endpoint, region, credentials), an aiobotocore session and an
   account, for ``asyncSetUpClass`` and, with ``aws_isolation = "class"``, every test.
 - per test (``aws_isolation = "test"``, the default): a fresh account, so nothing one
   test creates is visible to another.
@@ -13,6 +13,7 @@ Isolation ladder:
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import re
 import sys
@@ -26,13 +27,13 @@ from asynctestkit._binding import class_or_instance
 from asynctestkit._extras import require
 from asynctestkit._hints import did_you_mean
 from asynctestkit._lazy import deprecated_aliases
+from asynctestkit._real_session import keep_real
 from asynctestkit._redact import redact_uri
 from asynctestkit.aws import _botocore_cache, _guard
 from asynctestkit.aws._accounts import Accounts, AwsAccount, LocalAccounts, StsAccounts
 from asynctestkit.aws._env import AwsEnvironment
 from asynctestkit.aws._server import MotoServer, acquire_shared_server, release_shared_server
 from asynctestkit.case import AsyncTestCase
-from asynctestkit.fakes._session import NOT_FAKED
 
 __all__ = ["AwsTestCase", "MotoMixin"]
 
@@ -92,18 +93,40 @@ class _AwsClassState:
     endpoint_url: str
     region: str
     environment: AwsEnvironment
-    session: Any
+    session: Any  # aiobotocore's AioSession
+    resource_session: Any  # an aioboto3 Session over it, or None without aioboto3
     accounts: Accounts
     account: AwsAccount
     clients: dict[str, Any] = field(default_factory=dict)
 
 
-def _prepare(feature: str, endpoint: str | None) -> tuple[Any, MotoServer | None]:
-    aioboto3 = require("aioboto3", "aws", feature)
+def _prepare(feature: str, endpoint: str | None) -> tuple[Any, Any, MotoServer | None]:
+    """aiobotocore's session module, aioboto3 (or None: it is optional), the server."""
+    session_module = require("aiobotocore.session", "aws", feature)
+    try:
+        aioboto3: Any = importlib.import_module("aioboto3")
+    except ImportError:
+        aioboto3 = None
     if endpoint is not None:
-        return aioboto3, None
+        return session_module, aioboto3, None
     require("moto.server", "aws", feature)
-    return aioboto3, acquire_shared_server()
+    return session_module, aioboto3, acquire_shared_server()
+
+
+def _new_sessions(session_module: Any, aioboto3: Any) -> tuple[Any, Any]:
+    """The class's own sessions, kept real under FakeAwsMixin's patch.
+
+    With aioboto3 installed, an aioboto3 Session wraps the aiobotocore one: it registers
+    aioboto3's S3 transfer methods (``upload_fileobj``...) on it, so aws_client() hands
+    out the same clients the app gets from aioboto3, and aws_resource() works.
+    """
+    session = session_module.AioSession()
+    keep_real(session)
+    if aioboto3 is None:
+        return session, None
+    resource_session = aioboto3.Session(botocore_session=session)
+    keep_real(resource_session)
+    return session, resource_session
 
 
 if TYPE_CHECKING:
@@ -161,9 +184,11 @@ class MotoMixin(_MixinBase):
                 )
             )
         endpoint = _read_endpoint()
-        # In a thread: the first imports of aioboto3, moto and Flask take ~0.5 s, which
+        # In a thread: the first imports of aiobotocore, moto and Flask take ~0.5 s, which
         # would stall the class loop.
-        aioboto3, server = await asyncio.to_thread(_prepare, cls.__qualname__, endpoint)
+        session_module, aioboto3, server = await asyncio.to_thread(
+            _prepare, cls.__qualname__, endpoint
+        )
         if server is not None:
             cls.addClassCleanup(release_shared_server)
             endpoint = server.endpoint_url
@@ -181,10 +206,8 @@ class MotoMixin(_MixinBase):
         cls.addClassCleanup(_guard.uninstall, endpoint)
         cls.addClassCleanup(_guard.take_violations)
         # After the environment: a session reads AWS_PROFILE and the config file at once.
-        session = aioboto3.Session()
         # FakeAwsMixin on the same class fakes the code under test's clients, not these.
-        setattr(session, NOT_FAKED, True)
-        setattr(session._session, NOT_FAKED, True)
+        session, resource_session = _new_sessions(session_module, aioboto3)
         regions = await _known_regions(session)
         if region not in regions:
             raise ValueError(
@@ -210,6 +233,7 @@ class MotoMixin(_MixinBase):
             region=region,
             environment=environment,
             session=session,
+            resource_session=resource_session,
             accounts=accounts,
             account=account,
         )
@@ -275,9 +299,10 @@ class MotoMixin(_MixinBase):
 
     @class_or_instance
     async def aws_client(self_or_cls: Any, service_name: str, **kwargs: Any) -> Any:
-        """An aioboto3 client on the test server in the current account, open until the
+        """An aiobotocore client on the test server in the current account, open until the
         test ends (or, called on the class in ``asyncSetUpClass``, until the class ends).
-        Keyword arguments go to ``Session.client`` and override the defaults."""
+        Keyword arguments go to ``create_client`` and override the defaults. With aioboto3
+        installed, S3 clients also have its transfer methods (``upload_fileobj``...)."""
         state, account = MotoMixin._asynctestkitAwsTarget(self_or_cls, "aws_client()")
         _check_service(state.session.get_available_services(), service_name, "Service")
         options = {
@@ -286,21 +311,28 @@ class MotoMixin(_MixinBase):
             **account.client_kwargs(),
             **kwargs,
         }
-        context = state.session.client(service_name, **options)
+        context = state.session.create_client(service_name, **options)
         return await _enter(self_or_cls, context)
 
     @class_or_instance
     async def aws_resource(self_or_cls: Any, service_name: str, **kwargs: Any) -> Any:
-        """An aioboto3 resource (``dynamodb``, ``s3``, ``sqs``...), like aws_client()."""
+        """An aioboto3 resource (``dynamodb``, ``s3``, ``sqs``...), like aws_client().
+
+        Needs aioboto3: ``pip install 'asynctestkit[aioboto3]'``."""
         state, account = MotoMixin._asynctestkitAwsTarget(self_or_cls, "aws_resource()")
-        _check_service(state.session.get_available_resources(), service_name, "Resource")
+        resources = state.resource_session
+        if resources is None:
+            aioboto3 = require("aioboto3", "aioboto3", "aws_resource()")
+            resources = state.resource_session = aioboto3.Session(botocore_session=state.session)
+            keep_real(resources)
+        _check_service(resources.get_available_resources(), service_name, "Resource")
         options = {
             "region_name": state.region,
             "endpoint_url": state.endpoint_url,
             **account.client_kwargs(),
             **kwargs,
         }
-        context = state.session.resource(service_name, **options)
+        context = resources.resource(service_name, **options)
         return await _enter(self_or_cls, context)
 
     async def _asynctestkitAwsHelperClient(self_or_cls: Any, service_name: str) -> Any:
@@ -491,6 +523,6 @@ class AwsTestCase(MotoMixin, AsyncTestCase):
         class UploadTests(AwsTestCase):
             async def test_upload(self):
                 bucket = await self.create_bucket()
-                await upload_invoice(bucket, "o1")       # the app's own aioboto3 code
+                await upload_invoice(bucket, "o1")   # the app's aiobotocore/aioboto3 code
                 await self.assertS3ObjectExists(bucket, "invoices/o1.pdf")
     """

@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from unittest.mock import AsyncMock, NonCallableMock
 
+from asynctestkit import _botocore_compat
 from asynctestkit._extras import require
 from asynctestkit._hints import did_you_mean
 from asynctestkit.fakes._mock import OperationMock, is_programmed, operation_mock
@@ -34,6 +35,11 @@ PARAMS_MISMATCH = (
 PENDING = (
     "{count} queued response(s) were never used: {items}. The code under test did not "
     "make these calls; see {client}.mock_calls for the calls it made."
+)
+NO_TRANSFER = (
+    "{service} client has no {name!r}: it is one of aioboto3's S3 transfer methods, and "
+    "aioboto3 is not installed (a plain aiobotocore client has none either). Install it "
+    "with: pip install 'asynctestkit[aioboto3]'"
 )
 UNKNOWN_WAITER = "Waiter does not exist: {name}.{hint} The {service} waiters are: {choices}."
 
@@ -105,6 +111,9 @@ class FakeClient:
             raise AttributeError(name)
         mock: OperationMock
         if name in _TRANSFER_METHODS.get(spec.name, ()):
+            if not _has_aioboto3():
+                # As on a real aiobotocore client: these come from aioboto3.
+                raise AttributeError(NO_TRANSFER.format(service=spec.name, name=name))
             mock = _transfer_mock(self, name)
         elif name not in spec.py_to_api:
             raise AttributeError(spec.unknown_operation(name))
@@ -120,7 +129,9 @@ class FakeClient:
 
     def __dir__(self) -> list[str]:
         spec = self._asynctestkitSpec
-        names = set(spec.py_to_api) | set(_TRANSFER_METHODS.get(spec.name, ()))
+        names = set(spec.py_to_api)
+        if _has_aioboto3():
+            names |= set(_TRANSFER_METHODS.get(spec.name, ()))
         return sorted(set(super().__dir__()) | names)
 
     async def __aenter__(self) -> FakeClient:
@@ -269,7 +280,7 @@ class FakeClient:
 
     @property
     def _asynctestkitQueue(self) -> Any:
-        return self._asynctestkitStubber._queue
+        return _botocore_compat.stubber_queue(self._asynctestkitStubber)
 
     async def _asynctestkitAnswer(self, name: str, /, **params: Any) -> Any:
         from botocore.exceptions import StubAssertionError
@@ -356,14 +367,23 @@ class FakeWaiter:
 
 
 # aioboto3 adds these to S3 clients; they are made of S3 operations, so aioboto3's own code
-# runs on the fake and the operations it calls are validated and answered as usual.
+# runs on the fake and the operations it calls are validated and answered as usual. Without
+# aioboto3 the fake has none, like a plain aiobotocore client.
 _TRANSFER_METHODS = {
     "s3": ("copy", "download_file", "download_fileobj", "upload_file", "upload_fileobj"),
 }
 
 
+def _has_aioboto3() -> bool:
+    try:
+        import aioboto3  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def _transfer_mock(client: FakeClient, name: str) -> OperationMock:
-    inject = require("aioboto3.s3.inject", extra="aws", feature=f"FakeClient.{name}")
+    inject = require("aioboto3.s3.inject", extra="aioboto3", feature=f"FakeClient.{name}")
     implementation = functools.partial(getattr(inject, name), client)
     return OperationMock(name=f"s3.{name}", wraps=implementation)
 
@@ -383,6 +403,7 @@ def _stubber_class() -> type[Stubber]:
 
         client: FakeClient
 
+        # Stubber._add_response: the one place both add_response paths go through.
         def _add_response(self, method: str, service_response: Any, expected_params: Any) -> None:
             self._asynctestkitCheckMethod(method)
             super()._add_response(method, service_response, expected_params)
@@ -392,14 +413,15 @@ def _stubber_class() -> type[Stubber]:
             super().add_client_error(method, *args, **kwargs)
 
         def assert_no_pending_responses(self) -> None:
-            if self._queue:
+            queue = _botocore_compat.stubber_queue(self)
+            if queue:
                 spec = self.client._asynctestkitSpec
                 api_to_py = {api: py for py, api in spec.py_to_api.items()}
                 items = ", ".join(
-                    f"{spec.name}.{api_to_py[item['operation_name']]}" for item in self._queue
+                    f"{spec.name}.{api_to_py[item['operation_name']]}" for item in queue
                 )
                 raise AssertionError(
-                    PENDING.format(count=len(self._queue), items=items, client=spec.name)
+                    PENDING.format(count=len(queue), items=items, client=spec.name)
                 )
 
         def _asynctestkitCheckMethod(self, method: str) -> None:

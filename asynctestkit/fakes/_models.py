@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from asynctestkit import _botocore_compat
 from asynctestkit._extras import require
 from asynctestkit._hints import did_you_mean
 
@@ -146,20 +147,18 @@ def _parameter_emitter() -> Any:
     A real client runs these before validating (they fill idempotency tokens, check S3
     bucket names, alias renamed parameters), so the fake runs them too.
     """
-    from botocore import handlers
     from botocore.hooks import EventAliaser, HierarchicalEmitter
 
     emitter = EventAliaser(HierarchicalEmitter())
-    for spec in handlers.BUILTIN_HANDLERS:
+    register = {
+        "first": emitter.register_first,
+        "middle": emitter.register,
+        "last": emitter.register_last,
+    }
+    for spec in _botocore_compat.builtin_handlers():
         event_name = spec[0]
-        if not event_name.startswith(("provide-client-params", "before-parameter-build")):
-            continue
-        if len(spec) == 2:
-            emitter.register(event_name, spec[1])
-        elif spec[2] is handlers.REGISTER_FIRST:
-            emitter.register_first(event_name, spec[1])
-        else:
-            emitter.register_last(event_name, spec[1])
+        if event_name.startswith(("provide-client-params", "before-parameter-build")):
+            register[_botocore_compat.register_position(spec)](event_name, spec[1])
     return emitter
 
 

@@ -1,4 +1,8 @@
-"""FakeSession and patch_aioboto3: hand fakes to the code under test."""
+"""FakeSession and patch_aioboto3: hand fakes to the code under test.
+
+The patch reaches aiobotocore's ``AioSession.create_client`` always, and aioboto3's
+``Session.client`` / ``Session.resource`` when aioboto3 is installed (it is optional).
+"""
 
 from __future__ import annotations
 
@@ -11,13 +15,9 @@ from typing import Any, NoReturn, TypeVar, cast
 from unittest import mock
 
 from asynctestkit._extras import require
+from asynctestkit._real_session import is_kept_real
 from asynctestkit._resource import StartStop
 from asynctestkit.fakes._client import FakeClient
-
-#: Set to True on an aioboto3 Session (and its aiobotocore session) that patch_aioboto3
-#: must leave real: MotoMixin's own session, so aws_client() reaches the moto server while
-#: the code under test gets fakes.
-NOT_FAKED = "_asynctestkitNotFaked"
 
 T = TypeVar("T")
 
@@ -119,44 +119,49 @@ class Aioboto3Patch(StartStop["FakeSession"]):
         self._asynctestkitStacks: list[ExitStack] = []
 
     def start(self) -> FakeSession:
-        """Patch aioboto3 and aiobotocore sessions; undo with ``stop()``."""
+        """Patch aiobotocore's (and, if installed, aioboto3's) sessions; undo with ``stop()``."""
         feature = "asynctestkit.fakes.patch_aioboto3"
-        aioboto3_session = require("aioboto3.session", extra="aws", feature=feature)
         aiobotocore_session = require("aiobotocore.session", extra="aws", feature=feature)
         session = self.session
         # What is patched now (the real methods, or an outer patch, which delegates in turn):
-        # sessions marked NOT_FAKED (the moto side of MotoMixin) keep real clients.
-        outer_client = aioboto3_session.Session.client
-        outer_resource = aioboto3_session.Session.resource
+        # sessions kept real (the moto side of MotoMixin) keep real clients.
         outer_create_client = aiobotocore_session.AioSession.create_client
-
-        def client(
-            real: Any, service_name: str, region_name: str | None = None, *a: Any, **kw: Any
-        ) -> Any:
-            if getattr(real, NOT_FAKED, False):
-                return outer_client(real, service_name, region_name, *a, **kw)
-            return session.client(service_name, region_name or real.region_name)
-
-        def resource(real: Any, service_name: str, *a: Any, **kw: Any) -> Any:
-            if getattr(real, NOT_FAKED, False):
-                return outer_resource(real, service_name, *a, **kw)
-            session.resource(service_name)
 
         def create_client(
             real: Any, service_name: str, region_name: str | None = None, *a: Any, **kw: Any
         ) -> Any:
-            if getattr(real, NOT_FAKED, False):
+            if is_kept_real(real):
                 return outer_create_client(real, service_name, region_name, *a, **kw)
             return session.client(service_name, region_name)
 
         stack = ExitStack()
         # Patching the methods, not the names, reaches sessions made before the patch and
-        # modules that did `from aioboto3 import Session`.
-        stack.enter_context(mock.patch.object(aioboto3_session.Session, "client", client))
-        stack.enter_context(mock.patch.object(aioboto3_session.Session, "resource", resource))
+        # modules that did `from aiobotocore.session import get_session`.
         stack.enter_context(
             mock.patch.object(aiobotocore_session.AioSession, "create_client", create_client)
         )
+        try:
+            import aioboto3.session as aioboto3_session
+        except ImportError:
+            aioboto3_session = None  # aioboto3 is optional: aiobotocore alone is patched
+        if aioboto3_session is not None:
+            outer_client = aioboto3_session.Session.client
+            outer_resource = aioboto3_session.Session.resource
+
+            def client(
+                real: Any, service_name: str, region_name: str | None = None, *a: Any, **kw: Any
+            ) -> Any:
+                if is_kept_real(real):
+                    return outer_client(real, service_name, region_name, *a, **kw)
+                return session.client(service_name, region_name or real.region_name)
+
+            def resource(real: Any, service_name: str, *a: Any, **kw: Any) -> Any:
+                if is_kept_real(real):
+                    return outer_resource(real, service_name, *a, **kw)
+                session.resource(service_name)
+
+            stack.enter_context(mock.patch.object(aioboto3_session.Session, "client", client))
+            stack.enter_context(mock.patch.object(aioboto3_session.Session, "resource", resource))
         self._asynctestkitStacks.append(stack)
         return session
 
@@ -207,7 +212,7 @@ class Aioboto3Patch(StartStop["FakeSession"]):
 
 
 def patch_aioboto3(session: FakeSession | None = None) -> Aioboto3Patch:
-    """Make ``aioboto3.Session().client(...)`` and aiobotocore's ``create_client`` hand out fakes.
+    """Make aiobotocore's ``create_client`` (and ``aioboto3.Session().client(...)``) hand out fakes.
 
     A context manager (sync or async, yielding the FakeSession) and a decorator for
     functions, coroutine functions and TestCase classes. Without ``session`` a new

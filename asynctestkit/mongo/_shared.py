@@ -2,58 +2,54 @@
 
 from __future__ import annotations
 
-import atexit
-import os
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from asynctestkit._lazy import public_in
+from asynctestkit._lease import Lease
 from asynctestkit.mongo.server._server import EmbeddedMongoServer
 
-_RELEASE_WITHOUT_ACQUIRE = (
-    "release_shared_server() was called more times than acquire_shared_server(); "
-    "call it exactly once per acquire, e.g. register it with addClassCleanup right after "
-    "acquiring."
-)
 
-_lock = threading.Lock()
-_server: EmbeddedMongoServer | None = None
-_pid: int | None = None
-_leases = 0
+def _start() -> EmbeddedMongoServer:
+    server = EmbeddedMongoServer()
+    server.start()
+    return server
+
+
+def _stop(server: EmbeddedMongoServer) -> None:
+    if server.running:
+        server.stop()
+
+
+# Kept running at zero leases: every test class of a run shares one port and one URI.
+_lease: Lease[EmbeddedMongoServer] = Lease(
+    "The shared embedded MongoDB server",
+    _start,
+    _stop,
+    keep=True,
+    survives_fork=False,
+    calls=("acquire_shared_server()", "release_shared_server()"),
+)
 
 
 def acquire_shared_server() -> EmbeddedMongoServer:
     """Take a lease on the process-wide server, starting it on first use.
 
     The server keeps running until the interpreter exits (so every test class of a run
-    shares one port and one URI); the lease count makes a stray release an error.
+    shares one port and one URI); the lease count makes a stray release an error. A
+    forked child starts its own server on its first lease.
     """
-    global _server, _pid, _leases
-    with _lock:
-        if _server is not None and _pid != os.getpid():
-            # A forked worker (unittest-parallel) inherits the object but not the thread.
-            _server, _leases = None, 0
-        if _server is None:
-            server = EmbeddedMongoServer()
-            server.start()
-            _server, _pid = server, os.getpid()
-        _leases += 1
-        return _server
+    return _lease.acquire()
 
 
 def release_shared_server() -> None:
     """Give back a lease taken with :func:`acquire_shared_server`."""
-    global _leases
-    with _lock:
-        if _leases <= 0 or _pid != os.getpid():
-            raise RuntimeError(_RELEASE_WITHOUT_ACQUIRE)
-        _leases -= 1
+    _lease.release()
 
 
 def shared_server_leases() -> int:
     """How many leases are held in this process (for tests and diagnostics)."""
-    return _leases if _pid == os.getpid() else 0
+    return _lease.count
 
 
 @contextmanager
@@ -68,23 +64,12 @@ def shared_server() -> Iterator[EmbeddedMongoServer]:
 
 def shared_server_uri() -> str:
     """The URI of the process-wide server, started lazily; no lease is taken."""
-    with _lock:
-        running = _server is not None and _pid == os.getpid()
-    if running:
-        assert _server is not None
-        return _server.uri
+    server = _lease.resource
+    if server is not None:
+        return server.uri
     server = acquire_shared_server()
     release_shared_server()
     return server.uri
-
-
-@atexit.register
-def _stop_at_exit() -> None:
-    global _server
-    with _lock:
-        server, _server = _server, None
-    if server is not None and _pid == os.getpid() and server.running:
-        server.stop()
 
 
 public_in(

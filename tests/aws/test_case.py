@@ -9,13 +9,15 @@ import time
 import unittest
 from unittest import mock
 
-import aioboto3
 import boto3
+from aiobotocore.client import AioBaseClient
+from aiobotocore.session import get_session
 
 from asynctestkit import AsyncTestCase
 from asynctestkit.aws import _server
 from asynctestkit.aws._server import MotoServer
 from asynctestkit.aws.case import _ENDPOINT_ENV, AwsTestCase, MotoMixin
+from tests._sdks import APP_SDKS, HAS_AIOBOTO3, needs_aioboto3, without_aioboto3
 from tests._support import problems, run_suite
 
 DEFINITION = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}})
@@ -62,12 +64,9 @@ class IsolationTests(AwsCaseTestBase):
                     roleArn=f"arn:aws:iam::{account}:role/orders",
                 )
                 self.assertIn(f":{account}:", machine["stateMachineArn"])
-                table = await self.aws_resource("dynamodb")
-                orders = await table.Table("orders")
-                await orders.put_item(Item={"pk": account})
-                self.assertEqual(
-                    (await orders.get_item(Key={"pk": account}))["Item"]["pk"], account
-                )
+                await dynamodb.put_item(TableName="orders", Item={"pk": {"S": account}})
+                item = await dynamodb.get_item(TableName="orders", Key={"pk": {"S": account}})
+                self.assertEqual(item["Item"]["pk"], {"S": account})
 
             async def test_a(self):
                 await self.create_everything()
@@ -171,28 +170,64 @@ class EnvironmentTests(AwsCaseTestBase):
         self.assertTrue(events[0].startswith("http://127.0.0.1:"))
         # tearDown compares os.environ and the server leases with what they were.
 
-    def test_app_code_without_endpoint_reaches_moto_in_the_test_account(self):
+    def test_app_code_on_every_sdk_reaches_moto_in_the_test_account(self):
+        seen = {}
+
         class Test(AwsTestCase):
             aws_region = "eu-central-1"
 
             async def test_app_session(self):
                 bucket = await self.create_bucket()
-                # The code under test: its own session per call, no endpoint, no keys.
-                async with aioboto3.Session().client("s3") as s3:
-                    await s3.put_object(Bucket=bucket, Key="invoice.pdf", Body=b"%PDF")
-                async with aioboto3.Session().client("sts") as sts:
-                    identity = await sts.get_caller_identity()
-                self.assertEqual(identity["Account"], self.aws_account_id)
-                await self.assertS3ObjectExists(bucket, "invoice.pdf")
-
-                # Synchronous boto3 too, in a thread as app code would.
-                def list_with_boto3():
-                    with contextlib.closing(boto3.client("s3")) as s3:
-                        return [b["Name"] for b in s3.list_buckets()["Buckets"]]
-
-                self.assertEqual(await asyncio.to_thread(list_with_boto3), [bucket])
+                # The code under test: its own session per call, no endpoint, no keys;
+                # aiobotocore's get_session(), boto3 in a thread, aioboto3 when installed.
+                for sdk, call in APP_SDKS.items():
+                    with self.subTest(sdk=sdk):
+                        key = f"{sdk}.pdf"
+                        await call("s3", "put_object", Bucket=bucket, Key=key, Body=b"%PDF")
+                        identity = await call("sts", "get_caller_identity")
+                        self.assertEqual(identity["Account"], self.aws_account_id)
+                        listing = await call("s3", "list_buckets")
+                        seen[sdk] = [b["Name"] for b in listing["Buckets"]]
+                        self.assertEqual(seen[sdk], [bucket])
+                        await self.assertS3ObjectExists(bucket, key)
 
         self.assertPassed(run_suite(Test), 1)
+        self.assertEqual(set(seen), set(APP_SDKS))
+
+    def test_aws_client_is_an_aiobotocore_client_on_every_install(self):
+        seen = {}
+
+        class Test(AwsTestCase):
+            async def test_client(self):
+                s3 = await self.aws_client("s3")
+                seen["client"] = isinstance(s3, AioBaseClient)
+                seen["transfer"] = hasattr(s3, "upload_fileobj")
+
+        self.assertPassed(run_suite(Test), 1)
+        # aioboto3, when installed, adds its S3 transfer methods to the same clients.
+        self.assertEqual(seen, {"client": True, "transfer": HAS_AIOBOTO3})
+
+    def test_without_aioboto3_clients_work_and_resources_name_the_extra(self):
+        errors = []
+
+        class Test(AwsTestCase):
+            async def test_plain(self):
+                s3 = await self.aws_client("s3")
+                await s3.create_bucket(Bucket="plain")
+                self.assertEqual(len((await s3.list_buckets())["Buckets"]), 1)
+                with self.assertRaises(ImportError) as caught:
+                    await self.aws_resource("dynamodb")
+                errors.append(str(caught.exception))
+
+        with without_aioboto3():
+            self.assertPassed(run_suite(Test), 1)
+        self.assertEqual(
+            errors,
+            [
+                "aws_resource() needs the 'aioboto3' package, which is not installed. "
+                "Install it with: pip install 'asynctestkit[aioboto3]'"
+            ],
+        )
 
 
 class DefaultSessionTests(AwsCaseTestBase):
@@ -257,11 +292,11 @@ class SettingsTests(AwsCaseTestBase):
         )
 
     def test_missing_extra_names_the_install_line(self):
-        with mock.patch.dict(sys.modules, {"aioboto3": None}):
+        with mock.patch.dict(sys.modules, {"aiobotocore.session": None}):
             message = self.class_error()
         self.assertEqual(
             message,
-            "ImportError: Test needs the 'aioboto3' package, which is not installed. "
+            "ImportError: Test needs the 'aiobotocore' package, which is not installed. "
             "Install it with: pip install 'asynctestkit[aws]'",
         )
 
@@ -275,17 +310,37 @@ class ClientTests(AwsCaseTestBase):
                 with self.assertRaises(ValueError) as caught:
                     await self.aws_client("s4")
                 messages.append(str(caught.exception))
-                with self.assertRaises(ValueError) as caught:
-                    await self.aws_resource("dynamo")
-                messages.append(str(caught.exception))
 
         self.assertPassed(run_suite(Test), 1)
         self.assertEqual(
             messages,
             [
                 "Service 's4' is not an AWS service botocore knows. "
-                "Did you mean 's3' or 'es' or 'ds'?",
+                "Did you mean 's3' or 'es' or 'ds'?"
+            ],
+        )
+
+    @needs_aioboto3
+    def test_resources_with_aioboto3(self):
+        messages = []
+
+        class Test(AwsTestCase):
+            async def test_resource(self):
+                with self.assertRaises(ValueError) as caught:
+                    await self.aws_resource("dynamo")
+                messages.append(str(caught.exception))
+                await self.create_table("orders")
+                table = await (await self.aws_resource("dynamodb")).Table("orders")
+                await table.put_item(Item={"pk": self.aws_account_id})
+                item = (await table.get_item(Key={"pk": self.aws_account_id}))["Item"]
+                messages.append(item["pk"] == self.aws_account_id)
+
+        self.assertPassed(run_suite(Test), 1)
+        self.assertEqual(
+            messages,
+            [
                 "Resource 'dynamo' is not an AWS service botocore knows. Did you mean 'dynamodb'?",
+                True,
             ],
         )
 
@@ -439,14 +494,14 @@ class GuardTests(AwsCaseTestBase):
     def test_requests_to_real_aws_fail_the_test_even_when_swallowed(self):
         class Test(AwsTestCase):
             async def test_raised(self):
-                async with aioboto3.Session().client(
+                async with get_session().create_client(
                     "s3", endpoint_url="https://s3.amazonaws.com"
                 ) as s3:
                     await s3.list_buckets()
 
             async def test_swallowed(self):
                 try:
-                    async with aioboto3.Session().client(
+                    async with get_session().create_client(
                         "sqs", endpoint_url="https://sqs.eu-west-1.amazonaws.com"
                     ) as sqs:
                         await sqs.list_queues()
@@ -496,7 +551,7 @@ class ExternalEndpointTests(AwsCaseTestBase):
                     self.assertEqual((await s3.list_buckets())["Buckets"], [])
                     # Bucket names are global on a shared endpoint, as on AWS: unique ones.
                     await self.create_bucket()
-                    async with aioboto3.Session().client("sts") as sts:
+                    async with get_session().create_client("sts") as sts:
                         identity = await sts.get_caller_identity()
                     self.assertEqual(identity["Account"], self.aws_account_id)
 

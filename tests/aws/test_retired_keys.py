@@ -2,15 +2,15 @@
 
 import unittest
 
-import aioboto3
 import botocore.exceptions
+from aiobotocore.session import get_session
 
 from asynctestkit import AwsTestCase
 from asynctestkit.aws._server import RETIRED_KEY
 from tests._support import problems, run_suite
 
 # The mistake: a session made once at import time and kept by the code under test.
-SESSION = aioboto3.Session()
+SESSION = get_session()
 
 
 class RetiredKeyTests(unittest.TestCase):
@@ -19,7 +19,7 @@ class RetiredKeyTests(unittest.TestCase):
 
         class Test(AwsTestCase):
             async def test_1_first_use(self):
-                async with SESSION.client("sts") as sts:
+                async with SESSION.create_client("sts") as sts:
                     seen["first"] = (await sts.get_caller_identity())["Account"]
                 seen["first_account"] = self.aws_account_id
 
@@ -31,7 +31,7 @@ class RetiredKeyTests(unittest.TestCase):
                     "dynamodb": lambda c: c.list_tables(),  # JSON 1.0
                 }
                 for service, call in calls.items():
-                    async with SESSION.client(service) as client:
+                    async with SESSION.create_client(service) as client:
                         with self.assertRaises(botocore.exceptions.ClientError) as caught:
                             await call(client)
                     error = caught.exception.response["Error"]

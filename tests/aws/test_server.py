@@ -12,12 +12,7 @@ import unittest
 import boto3
 
 from asynctestkit.aws import _server
-from asynctestkit.aws._server import (
-    LEASE_RELEASED_TWICE,
-    STOP_WHILE_LEASED,
-    MotoServer,
-    _SharedServer,
-)
+from asynctestkit.aws._server import MotoServer
 
 SIGNED = {
     "Authorization": (
@@ -169,36 +164,28 @@ class MotoServerTests(unittest.TestCase):
 
 
 class SharedServerTests(unittest.TestCase):
-    def test_leases_share_one_server(self):
-        shared = _SharedServer()
-        self.addCleanup(shared._stop_at_exit)
-        first = shared.acquire()
-        second = shared.acquire()
-        self.assertIs(first, second)
-        self.assertEqual(shared.leases, 2)
-        shared.release()
-        shared.release()
-        # Still serving at zero leases: the next class reuses it (and its port).
-        self.assertTrue(first.running)
-        self.assertIs(shared.acquire(), first)
-        shared.release()
-
-    def test_releasing_more_than_acquired_is_an_error(self):
-        shared = _SharedServer()
-        with self.assertRaises(RuntimeError) as caught:
-            shared.release()
-        self.assertEqual(str(caught.exception), LEASE_RELEASED_TWICE)
+    def test_module_functions_use_the_process_wide_server_kept_at_zero_leases(self):
+        server = _server.acquire_shared_server()
+        self.addCleanup(_server.release_shared_server)
+        before = _server.shared_server_leases()
+        self.assertIs(_server.acquire_shared_server(), server)
+        self.assertEqual(_server.shared_server_leases(), before + 1)
+        _server.release_shared_server()
+        # Still serving: the next class reuses it (and its port).
+        self.assertTrue(server.running)
 
     def test_stopping_while_leased_is_an_error(self):
-        shared = _SharedServer()
-        self.addCleanup(shared._stop_at_exit)
-        server = shared.acquire()
+        server = _server.acquire_shared_server()
+        self.addCleanup(_server.release_shared_server)
         with self.assertRaises(RuntimeError) as caught:
-            shared.stop()
-        self.assertEqual(str(caught.exception), STOP_WHILE_LEASED.format(count=1))
-        shared.release()
-        shared.stop()
-        self.assertFalse(server.running)
+            _server._shared.stop()
+        self.assertEqual(
+            str(caught.exception),
+            f"The shared moto server still has {_server.shared_server_leases()} lease(s) in "
+            "this process; it stops at interpreter exit. Release the leases instead of "
+            "stopping it.",
+        )
+        self.assertTrue(server.running)
 
     def test_module_functions_use_the_process_wide_server(self):
         server = _server.acquire_shared_server()

@@ -18,6 +18,7 @@ from botocore.stub import ANY, Stubber
 from botocore.validate import validate_parameters
 
 from asynctestkit.fakes import FakeClient, FakeStreamingBody, fake_client
+from tests._sdks import needs_aioboto3, without_aioboto3
 
 
 class AutospecTests(unittest.TestCase):
@@ -375,6 +376,20 @@ class WaiterTests(unittest.IsolatedAsyncioTestCase):
 
 
 class TransferMethodTests(unittest.IsolatedAsyncioTestCase):
+    def test_without_aioboto3_the_fake_has_none_like_aiobotocore(self):
+        with without_aioboto3():
+            s3 = fake_client("s3")
+            self.assertNotIn("upload_fileobj", dir(s3))
+            with self.assertRaises(AttributeError) as caught:
+                s3.upload_fileobj  # noqa: B018
+        self.assertEqual(
+            str(caught.exception),
+            "s3 client has no 'upload_fileobj': it is one of aioboto3's S3 transfer methods, "
+            "and aioboto3 is not installed (a plain aiobotocore client has none either). "
+            "Install it with: pip install 'asynctestkit[aioboto3]'",
+        )
+
+    @needs_aioboto3
     async def test_aioboto3_transfer_helpers_run_on_the_fake(self):
         import io
 

@@ -2,18 +2,18 @@
 
 import unittest
 
-import aioboto3
+import aiobotocore.session
 
 from asynctestkit import AsyncTestCase
 from asynctestkit.fakes import FakeAwsMixin, FakeClient
 from tests._support import run_suite
 from tests.fakes import _app
 
-REAL_CLIENT = aioboto3.Session.client
+REAL_CREATE_CLIENT = aiobotocore.session.AioSession.create_client
 
 
 def patched():
-    return aioboto3.Session.client is not REAL_CLIENT
+    return aiobotocore.session.AioSession.create_client is not REAL_CREATE_CLIENT
 
 
 class FakeAwsMixinTests(unittest.TestCase):

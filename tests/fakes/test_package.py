@@ -70,7 +70,7 @@ class PublicSurfaceTests(unittest.TestCase):
             [
                 "asynctestkit.fakes needs the 'aiobotocore' package, which is not installed. "
                 "Install it with: pip install 'asynctestkit[aws]'",
-                "asynctestkit.fakes.patch_aioboto3 needs the 'aioboto3' package, which is not "
-                "installed. Install it with: pip install 'asynctestkit[aws]'",
+                "asynctestkit.fakes.patch_aioboto3 needs the 'aiobotocore' package, which is "
+                "not installed. Install it with: pip install 'asynctestkit[aws]'",
             ],
         )

@@ -61,7 +61,9 @@ async def outcome(client, operation, params):
     try:
         return ("ok", await getattr(client, operation)(**params))
     except Exception as error:
-        return (type(error), str(error))
+        # By name: a modeled error class (botocore 1.43 models S3's AccessDenied) is made
+        # per exceptions factory, so even two real clients' classes are not the same object.
+        return (f"{type(error).__module__}.{type(error).__qualname__}", str(error))
 
 
 class AioStubberParityTests(unittest.IsolatedAsyncioTestCase):

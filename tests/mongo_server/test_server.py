@@ -205,10 +205,15 @@ class SharedServerTests(unittest.TestCase):
         for _ in range(held):
             release_shared_server()
         try:
-            with self.assertRaisesRegex(
-                RuntimeError, "called more times than acquire_shared_server"
-            ):
+            with self.assertRaises(RuntimeError) as caught:
                 release_shared_server()
+            self.assertEqual(
+                str(caught.exception),
+                "The shared embedded MongoDB server: release_shared_server() was called more "
+                "often than acquire_shared_server() in this process. Release each lease "
+                "exactly once, e.g. with addClassCleanup right after acquiring (a forked child "
+                "holds none of its parent's leases).",
+            )
         finally:
             for _ in range(held):
                 acquire_shared_server()

@@ -9,8 +9,8 @@ import threading
 import unittest
 from unittest import mock
 
-import aioboto3
 import pymongo
+from aiobotocore.session import get_session
 
 from asynctestkit import MongoAwsTestCase
 from asynctestkit.aws import MotoServer
@@ -249,7 +249,7 @@ class FaultTests(unittest.TestCase):
                 await asyncio.open_connection(host, port)
                 client = pymongo.AsyncMongoClient(mongo_uri())
                 await client.admin.command("ping")
-                s3 = await aioboto3.Session().client("s3").__aenter__()
+                s3 = await get_session().create_client("s3").__aenter__()
                 await s3.list_buckets()
 
             async def test_2_runs_after(self):

@@ -9,8 +9,8 @@ import sys
 import unittest
 from unittest import mock
 
-import aioboto3
 import pymongo
+from aiobotocore.session import get_session
 
 from asynctestkit import MongoAwsTestCase
 from asynctestkit.aws import MotoServer
@@ -132,15 +132,15 @@ class RealCredentialsTests(unittest.TestCase):
             async def test_app_clients(self):
                 seen["moto"] = os.environ["AWS_ENDPOINT_URL"]
                 seen["environ"] = {name: os.environ.get(name) for name in REAL}
-                session = aioboto3.Session()
+                session = get_session()
                 credentials = await session.get_credentials()
                 seen["key"] = credentials.access_key
-                async with session.client("s3") as s3:
+                async with session.create_client("s3") as s3:
                     await s3.create_bucket(Bucket="invoices")
                     seen["buckets"] = [b["Name"] for b in (await s3.list_buckets())["Buckets"]]
 
             async def test_explicit_real_endpoint_is_blocked(self):
-                async with aioboto3.Session().client(
+                async with get_session().create_client(
                     "s3", endpoint_url="https://s3.amazonaws.com"
                 ) as s3:
                     await s3.list_buckets()

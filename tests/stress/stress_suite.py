@@ -15,7 +15,7 @@ import os
 import random
 import uuid
 
-import aioboto3
+from aiobotocore.session import get_session
 from beanie import Document
 
 from asynctestkit import MongoAwsTestCase
@@ -103,7 +103,7 @@ class _StressCase(MongoAwsTestCase):
             f"{token}/{k}": rng.randbytes(rng.randint(1, 64)) for k in range(rng.randint(1, 3))
         }
         # The code under test builds its own client from the environment, as apps do.
-        async with aioboto3.Session().client("s3") as app:
+        async with get_session().create_client("s3") as app:
             for key, body in objects.items():
                 await app.put_object(Bucket=bucket, Key=key, Body=body)
             names = [b["Name"] for b in (await app.list_buckets())["Buckets"]]
@@ -124,7 +124,7 @@ class _StressCase(MongoAwsTestCase):
         name = "stress" if self.aws_isolation == "test" else f"stress-{number}"
         url = await self.create_queue(name)
         bodies = [f"{token}:{k}" for k in range(rng.randint(1, 3))]
-        async with aioboto3.Session().client("sqs") as app:
+        async with get_session().create_client("sqs") as app:
             await app.send_message_batch(
                 QueueUrl=url,
                 Entries=[{"Id": str(k), "MessageBody": body} for k, body in enumerate(bodies)],
