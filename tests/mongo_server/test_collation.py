@@ -97,6 +97,21 @@ class CollationTests:
         )
         self.assertEqual([d["_id"] for d in ordered], [5, 4, 2, 3, 1])
 
+    async def test_expressions_compare_under_the_collation(self):
+        # https://www.mongodb.com/docs/manual/reference/collation/ ("Operations that Support
+        # Collation"): an aggregation's collation applies to its expressions too.
+        await self.coll.insert_many([{"_id": 1, "a": "Ann", "b": "ann"}, {"_id": 2, "a": "Bob"}])
+        docs = await self.coll.aggregate(
+            [{"$project": {"same": {"$eq": ["$a", "ANN"]}}}], collation=ENGLISH_SECONDARY
+        )
+        self.assertEqual(docs, [{"_id": 1, "same": True}, {"_id": 2, "same": False}])
+        self.assertEqual(
+            await self.ids({"$expr": {"$eq": ["$a", "$b"]}}, collation=ENGLISH_SECONDARY), [1]
+        )
+        self.assertEqual(await self.ids({"$expr": {"$eq": ["$a", "$b"]}}), [])
+        # $regex is never collated (https://www.mongodb.com/docs/manual/reference/operator/query/regex/).
+        self.assertEqual(await self.ids({"a": {"$regex": "^a"}}, collation=ENGLISH_SECONDARY), [])
+
     # -- writes -----------------------------------------------------------------------------
 
     async def test_find_and_modify_picks_the_first_match_under_the_collation(self):

@@ -265,14 +265,45 @@ class Collation:
         """
         if isinstance(query, dict):
             return {
-                name: item if name in _RAW_OPERANDS else self.wrap_query(item)
+                name: item
+                if name in _RAW_OPERANDS
+                else self.wrap_expressions(item)
+                if name == "$expr"
+                else self.wrap_query(item)
                 for name, item in query.items()
             }
         if isinstance(query, list):
             return [self.wrap_query(item) for item in query]
         return self.wrap(query)
 
+    def wrap_expressions(self, stage: Any) -> Any:
+        """A pipeline stage whose comparison expressions compare strings under this collation.
 
+        Only the operands of comparisons are collated: a stage's other strings name fields,
+        collections and variables.
+        """
+        if isinstance(stage, dict):
+            return {
+                name: [self._literal(item) for item in item]
+                if name in _COMPARISONS and isinstance(item, list)
+                else self.wrap_expressions(item)
+                for name, item in stage.items()
+            }
+        if isinstance(stage, list):
+            return [self.wrap_expressions(item) for item in stage]
+        return stage
+
+    def _literal(self, operand: Any) -> Any:
+        # "$field" and "$$variable" are paths, not strings to compare.
+        if isinstance(operand, str):
+            return operand if operand.startswith("$") else self.wrap(operand)
+        return self.wrap_expressions(operand)
+
+
+# Aggregation expressions that compare their operands (mongod applies the collation).
+_COMPARISONS = frozenset(
+    ["$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$cmp", "$in", "$indexOfArray", "$setEquals"]
+)
 # Query operators whose operands are not compared as strings.
 _RAW_OPERANDS = frozenset(
     [

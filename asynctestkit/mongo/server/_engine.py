@@ -457,10 +457,12 @@ def collated_find(
 def collated_aggregate(
     collection: Any, store: CollectionStore | None, collation: Collation, pipeline: list[Any]
 ) -> list[Any]:
-    """The engine's aggregate over collated documents; ``$match`` filters are collated."""
+    """The engine's aggregate over collated documents, filters and comparisons."""
     docs = [] if store is None else [collation.wrap(doc) for doc in store.documents]
     stages = [
-        {"$match": collation.wrap_query(stage["$match"])} if "$match" in stage else stage
+        {"$match": collation.wrap_query(stage["$match"])}
+        if "$match" in stage
+        else collation.wrap_expressions(stage)
         for stage in pipeline
     ]
     out = _aggregate.process_pipeline(docs, collection.database, stages, None)
