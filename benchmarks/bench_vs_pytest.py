@@ -3,7 +3,8 @@
 The workload (benchmarks/workload/): GROUPS x 6 tests touching MongoDB through Beanie and
 S3 / SQS through aioboto3, written twice:
 
-- asynctestkit: a MongoAwsTestCase per group; run with ``python -m unittest`` and
+- asynctestkit, in two shapes: *few classes* (a MongoAwsTestCase per group of 6 tests) and
+  *many small classes* (a MongoAwsTestCase per test); run with ``python -m unittest`` and
   ``unittest-parallel -j 2 --level class``;
 - pytest: the fixtures users copy today (a client, drop + init_beanie + seed per test, a
   ThreadedMotoServer per xdist worker, an STS role per test, a new aioboto3 Session and
@@ -15,9 +16,10 @@ standing in for a ``mongod``. The asynctestkit side uses its default, the embedd
 inside each test process. ``--shared-mongo`` puts both sides on the server process;
 with ``MONGODB_URI`` set, both sides use that MongoDB.
 
-Prints, for each side serially and with 2 workers: the wall-clock seconds of the whole
-run (start-up included), the median per-test time, the median per-test overhead (the
-test's wall time minus the time in its body) and the ratios.
+Prints, for each shape and side, serially and with 2 workers: the wall-clock seconds of
+the whole run (start-up included), the median per-test time, the median per-test overhead
+(the test's wall time minus the time in its body) and the ratios. The pytest side has no
+classes: its runs are the same for both shapes, so each is run once and compared with both.
 
 Usage: python benchmarks/bench_vs_pytest.py [--groups N] [--quick] [--repeat R]
                                            [--shared-mongo]
@@ -41,6 +43,9 @@ from pathlib import Path
 WORKLOAD = Path(__file__).resolve().parent / "workload"
 TESTS_PER_GROUP = 6
 TIMEOUT_S = 900
+
+
+SHAPES = {"few": "few classes", "many": "many small classes"}
 
 
 @dataclass
@@ -67,24 +72,32 @@ def _start_mongo(python: str) -> tuple[subprocess.Popen[str], str]:
     return process, line[line.index("mongodb://") :].strip()
 
 
-def _commands(python: str) -> dict[tuple[str, str], list[str]]:
+def _commands(python: str) -> dict[tuple[str, str, str], list[str]]:
+    """(side, mode, shape) -> command; shape "" for the pytest side (the same for both)."""
     unittest_parallel = shutil.which("unittest-parallel", path=str(Path(python).parent))
     if unittest_parallel is None:
         raise SystemExit("unittest-parallel is not installed: pip install unittest-parallel")
     suite = ["-s", "asynctestkit_suite", "-t", "asynctestkit_suite"]
     pytest = [python, "-m", "pytest", "-q", "-c", "pytest_suite/pytest.ini"]
     pytest += ["--rootdir", "pytest_suite", "pytest_suite"]
-    return {
-        ("asynctestkit", "serial"): [python, "-m", "unittest", "discover", *suite],
-        ("asynctestkit", "2 workers"): [unittest_parallel, "-j", "2", "--level", "class", *suite],
-        ("pytest fixtures", "serial"): pytest,
-        ("pytest fixtures", "2 workers"): [*pytest, "-n", "2"],
+    ours = {
+        "serial": [python, "-m", "unittest", "discover", *suite],
+        "2 workers": [unittest_parallel, "-j", "2", "--level", "class", *suite],
     }
+    commands = {}
+    for mode in ("serial", "2 workers"):
+        for shape in SHAPES:
+            commands["asynctestkit", mode, shape] = ours[mode]
+        commands["pytest fixtures", mode, ""] = pytest if mode == "serial" else [*pytest, "-n", "2"]
+    return commands
 
 
-def _run(side: str, mode: str, command: list[str], env: dict[str, str], tests: int) -> Run:
+def _run(
+    side: str, mode: str, shape: str, command: list[str], env: dict[str, str], tests: int
+) -> Run:
     if side == "asynctestkit" and env.get("BENCH_TOOLKIT_MONGO") == "embedded":
         env = {name: value for name, value in env.items() if name != "MONGODB_URI"}
+    env = {**env, "BENCH_SHAPE": shape or "few"}
     with tempfile.TemporaryDirectory(prefix="bench-vs-pytest-") as tmp:
         timings = Path(tmp) / "timings.jsonl"
         env = {**env, "BENCH_TIMINGS": str(timings)}
@@ -160,12 +173,12 @@ def main() -> int:
     try:
         print(f"workload: {tests} tests ({groups} groups x {TESTS_PER_GROUP}); MongoDB: {mongo}")
         print(f"machine: {_machine()}")
-        results: dict[tuple[str, str], Run] = {}
-        for (side, mode), command in _commands(args.python).items():
-            runs = [_run(side, mode, command, env, tests) for _ in range(repeat)]
-            results[side, mode] = min(runs, key=lambda run: run.seconds)
-            best = results[side, mode]
-            print(f"  ran {side:<15} {mode:<9} {best.seconds:7.2f} s", flush=True)
+        results: dict[tuple[str, str, str], Run] = {}
+        for (side, mode, shape), command in _commands(args.python).items():
+            runs = [_run(side, mode, shape, command, env, tests) for _ in range(repeat)]
+            results[side, mode, shape] = best = min(runs, key=lambda run: run.seconds)
+            label = SHAPES.get(shape, "")
+            print(f"  ran {side:<15} {mode:<9} {label:<18} {best.seconds:7.2f} s", flush=True)
     finally:
         if server is not None:
             server.terminate()
@@ -173,21 +186,24 @@ def main() -> int:
             assert server.stdout is not None
             server.stdout.close()
 
-    print()
-    header = f"{'':<16}{'mode':<11}{'total s':>9}{'median/test ms':>16}{'overhead/test ms':>18}"
-    print(header)
-    for mode in ("serial", "2 workers"):
-        ours, theirs = results["asynctestkit", mode], results["pytest fixtures", mode]
-        for run in (ours, theirs):
+    for shape, label in SHAPES.items():
+        classes = groups if shape == "few" else tests
+        print(f"\nasynctestkit in {label} ({classes} classes); the same pytest runs")
+        header = f"{'':<16}{'mode':<11}{'total s':>9}{'median/test ms':>16}{'overhead/test ms':>18}"
+        print(header)
+        for mode in ("serial", "2 workers"):
+            ours = results["asynctestkit", mode, shape]
+            theirs = results["pytest fixtures", mode, ""]
+            for run in (ours, theirs):
+                print(
+                    f"{run.side:<16}{mode:<11}{run.seconds:>9.2f}{run.per_test * 1000:>16.1f}"
+                    f"{run.overhead * 1000:>18.1f}"
+                )
             print(
-                f"{run.side:<16}{mode:<11}{run.seconds:>9.2f}{run.per_test * 1000:>16.1f}"
-                f"{run.overhead * 1000:>18.1f}"
+                f"{'ratio':<16}{mode:<11}{theirs.seconds / ours.seconds:>8.1f}x"
+                f"{theirs.per_test / ours.per_test:>15.1f}x"
+                f"{theirs.overhead / ours.overhead:>17.1f}x"
             )
-        print(
-            f"{'ratio':<16}{mode:<11}{theirs.seconds / ours.seconds:>8.1f}x"
-            f"{theirs.per_test / ours.per_test:>15.1f}x"
-            f"{theirs.overhead / ours.overhead:>17.1f}x"
-        )
     return 0
 
 

@@ -20,6 +20,8 @@ from beanie import Document, Indexed
 
 #: Test classes (unittest) / parametrizations (pytest); each has TESTS_PER_GROUP tests.
 GROUPS = int(os.environ.get("BENCH_GROUPS", "20"))
+#: "few": GROUPS classes of 6 tests; "many": a class per test (the pytest side is the same).
+SHAPE = os.environ.get("BENCH_SHAPE", "few")
 TESTS_PER_GROUP = 6
 REGION = "us-east-1"
 

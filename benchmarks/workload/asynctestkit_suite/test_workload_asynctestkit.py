@@ -1,4 +1,5 @@
-"""The workload with asynctestkit: a MongoAwsTestCase per group of six tests.
+"""The workload with asynctestkit: a MongoAwsTestCase per group of six tests, or (with
+``BENCH_SHAPE=many``) a MongoAwsTestCase per test.
 
 Per class: one client, one database, init_beanie and the seed data once, one AWS account.
 Per test: the class data restored and a fresh AWS account (the toolkit's defaults).
@@ -11,6 +12,7 @@ import time
 from workload_common import (
     GROUPS,
     MODELS,
+    SHAPE,
     Order,
     Product,
     insert_seed_data,
@@ -87,8 +89,19 @@ class WorkloadTests(MongoAwsTestCase):
         self.assertEqual([p.sku for p in products], ["sku-2", "sku-3", "sku-4"])
 
 
-# GROUPS classes of six tests each, as in a real suite with many test classes.
-for _group in range(GROUPS):
-    _name = f"WorkloadGroup{_group:03d}Tests"
-    globals()[_name] = type(_name, (WorkloadTests,), {"__module__": __name__})
+_TESTS = sorted(name for name in vars(WorkloadTests) if name.startswith("test_"))
+
+if SHAPE == "many":
+    # Many small classes: one test each (GROUPS x 6 classes), as in suites that group
+    # tests by feature, a class or two per module.
+    for _group in range(GROUPS):
+        for _test in _TESTS:
+            _name = f"WorkloadGroup{_group:03d}{_test.title().replace('_', '')}"
+            _others = {other: None for other in _TESTS if other != _test}  # not collected
+            globals()[_name] = type(_name, (WorkloadTests,), {"__module__": __name__, **_others})
+else:
+    # GROUPS classes of six tests each.
+    for _group in range(GROUPS):
+        _name = f"WorkloadGroup{_group:03d}Tests"
+        globals()[_name] = type(_name, (WorkloadTests,), {"__module__": __name__})
 del WorkloadTests
