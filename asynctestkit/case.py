@@ -7,9 +7,13 @@ second test. Here the loop belongs to the class: it is created in ``setUpClass``
 it, and it is closed by a class cleanup registered the moment it exists.
 
 This module overrides the private ``_call*`` methods that ``unittest.TestCase.run``
-calls (the same on 3.10 to 3.13); it does not rely on the loop machinery of
-``IsolatedAsyncioTestCase``, which changed in 3.11 (asyncio.Runner, a per-test
-``contextvars.Context``) and again in 3.12 (``loop_factory``).
+calls (the same on 3.11 to 3.15); it does not rely on the loop machinery of
+``IsolatedAsyncioTestCase`` (``asyncio.Runner`` and a per-test ``contextvars.Context``,
+``loop_factory`` from 3.12), nor on asyncio's event loop policies, deprecated in 3.14:
+loops come from ``loop_factory`` or ``asyncio.new_event_loop()``. Two messages follow
+CPython's text per version: from 3.14 the return-value warning ends with
+``returned 'int'``, and the ``enterAsyncContext`` TypeError for a sync context manager
+adds "Did you mean to use enterContext()?".
 """
 
 from __future__ import annotations
@@ -93,6 +97,7 @@ _BAD_ENV = (
 _TIMEOUT_ENV = "ASYNCTESTKIT_TIMEOUT"
 _DEBUG_ENV = "ASYNCTESTKIT_ASYNCIO_DEBUG"
 _DEBUG_WORDS = {"1": True, "true": True, "on": True, "0": False, "false": False, "off": False}
+_PY314 = sys.version_info >= (3, 14)
 _MISSING = object()
 # The cooperative hooks mixins extend; each must come before AsyncTestCase in the MRO.
 _HOOKS = ("_asynctestkitSetUpClass", "_asynctestkitAfterSetUpClass", "_asynctestkitSetUp")
@@ -231,17 +236,23 @@ async def _await(awaitable: Awaitable[_T]) -> _T:
     return await awaitable
 
 
-async def _enter_async_context(cm: Any, register: Callable[..., None]) -> Any:
+async def _enter_async_context(cm: Any, register: Callable[..., None], sync_name: str) -> Any:
     # Look the special methods up on the type, as the ``async with`` statement does.
     cm_type = type(cm)
     try:
         enter = cm_type.__aenter__
         exit_ = cm_type.__aexit__
     except AttributeError:
-        raise TypeError(
+        message = (
             f"'{cm_type.__module__}.{cm_type.__qualname__}' object does not support "
             f"the asynchronous context manager protocol"
-        ) from None
+        )
+        # 3.14 points a sync context manager at enterContext(); 3.11 to 3.13 do not.
+        if _PY314 and hasattr(cm_type, "__enter__") and hasattr(cm_type, "__exit__"):
+            message += (
+                f" but it supports the context manager protocol. Did you mean to use {sync_name}()?"
+            )
+        raise TypeError(message) from None
     result = await enter(cm)
     register(exit_, cm, None, None, None)
     return result
@@ -423,7 +434,7 @@ class AsyncTestCase(_ClassLoop, unittest.IsolatedAsyncioTestCase):
     @classmethod
     async def enterAsyncClassContext(cls, cm: Any) -> Any:
         """Enter an async context manager now and exit it when the class ends."""
-        return await _enter_async_context(cm, cls.addAsyncClassCleanup)
+        return await _enter_async_context(cm, cls.addAsyncClassCleanup, "enterClassContext")
 
     # -- per test -------------------------------------------------------------------
 
@@ -442,8 +453,7 @@ class AsyncTestCase(_ClassLoop, unittest.IsolatedAsyncioTestCase):
         # unittest lets KeyboardInterrupt end the run at once: the test's cleanups, the
         # class tear-down and class cleanups would never run, leaving databases on a
         # shared MongoDB and the AWS environment patched. Release them before it goes on.
-        if hasattr(interrupt, "add_note"):
-            interrupt.add_note(_INTERRUPTED.format(test=self.id()))
+        interrupt.add_note(_INTERRUPTED.format(test=self.id()))
         with contextlib.suppress(Exception):
             self.doCleanups()
         type(self)._asynctestkitReleaseClass()
@@ -496,9 +506,8 @@ class AsyncTestCase(_ClassLoop, unittest.IsolatedAsyncioTestCase):
         if runner is not None and self._asynctestkitOwnsLoop:
             runner.close()
 
-    # CPython's names for the same step (3.11+ and 3.10), for code that calls them.
+    # CPython's name for the same step, for code that calls it.
     _tearDownAsyncioRunner = _asynctestkitEnd
-    _tearDownAsyncioLoop = _asynctestkitEnd
 
     def _asynctestkitCheckTasks(self) -> None:
         runner, token = self._asynctestkitRunner, self._asynctestkitTaskToken
@@ -547,8 +556,11 @@ class AsyncTestCase(_ClassLoop, unittest.IsolatedAsyncioTestCase):
         else:
             result = runner.call(scope, method)
         if result is not None:
+            # 3.14 names the returned type; 3.11 to 3.13 do not.
+            returned = f" returned {type(result).__name__!r}" if _PY314 else ""
             warnings.warn(
-                f"It is deprecated to return a value that is not None from a test case ({method})",
+                "It is deprecated to return a value that is not None from a test case "
+                f"({method}{returned})",
                 DeprecationWarning,
                 stacklevel=4,
             )
@@ -561,8 +573,8 @@ class AsyncTestCase(_ClassLoop, unittest.IsolatedAsyncioTestCase):
         self._callMaybeAsync(function, *args, **kwargs)
 
     async def enterAsyncContext(self, cm: Any) -> Any:
-        """Enter an async context manager now and exit it as a cleanup (3.10 too)."""
-        return await _enter_async_context(cm, self.addAsyncCleanup)
+        """Enter an async context manager now and exit it as a cleanup."""
+        return await _enter_async_context(cm, self.addAsyncCleanup, "enterContext")
 
     # -- helpers --------------------------------------------------------------------
 

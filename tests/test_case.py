@@ -4,6 +4,7 @@ import asyncio
 import contextvars
 import os
 import pickle
+import sys
 import unittest
 from unittest import mock
 
@@ -238,6 +239,41 @@ class ClassLifecycleTests(unittest.TestCase):
             seen,
             ["'builtins.object' object does not support the asynchronous context manager protocol"],
         )
+
+    def test_enter_async_class_context_names_the_sync_method_from_314(self):
+        # CPython 3.14 points a sync context manager at enterContext(); the class-level
+        # method points at its class-level twin.
+        seen = []
+
+        class SyncOnly:
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc_info):
+                pass
+
+        class Test(AsyncTestCase):
+            @classmethod
+            async def asyncSetUpClass(cls):
+                try:
+                    await cls.enterAsyncClassContext(SyncOnly())
+                except TypeError as exc:
+                    seen.append(str(exc))
+
+            async def test_nothing(self):
+                pass
+
+        run_class(Test)
+        expected = (
+            f"'{__name__}.{SyncOnly.__qualname__}' object does not support the asynchronous "
+            "context manager protocol"
+        )
+        if sys.version_info >= (3, 14):
+            expected += (
+                " but it supports the context manager protocol. "
+                "Did you mean to use enterClassContext()?"
+            )
+        self.assertEqual(seen, [expected])
 
     def test_subclass_gets_its_own_loop(self):
         loops = []

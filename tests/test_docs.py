@@ -5,9 +5,10 @@ run as a suite and must pass. A block that is not meant to run is not a python b
 (use ```text or ```bash).
 """
 
+import importlib.abc
+import importlib.util
 import re
 import sys
-import types
 import unittest
 from pathlib import Path
 
@@ -25,8 +26,23 @@ def python_blocks(path):
         yield line, match.group(1)
 
 
+class BlockLoader(importlib.abc.InspectLoader):
+    """Serves a block's source, so tracebacks and linecache show the doc's lines.
+
+    A module needs a ``__spec__`` with a loader: 3.15's linecache warns about module
+    globals without one, on every traceback asyncio debug mode records.
+    """
+
+    def __init__(self, source):
+        self.source = source
+
+    def get_source(self, fullname):
+        return self.source
+
+
 def run_block(name, source, filename):
-    module = types.ModuleType(name)
+    spec = importlib.util.spec_from_loader(name, BlockLoader(source), origin=filename)
+    module = importlib.util.module_from_spec(spec)
     module.__file__ = filename
     sys.modules[name] = module
     try:

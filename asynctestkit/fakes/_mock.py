@@ -1,7 +1,7 @@
 """The AsyncMock that stands for one client operation.
 
 This is the one place that overrides a private CPython method:
-``AsyncMock._execute_mock_call``. On CPython 3.10, 3.11, 3.12 and 3.13 it is the
+``AsyncMock._execute_mock_call``. On CPython 3.11 to 3.15 it is the
 coroutine a call to an AsyncMock returns; it records the await (``await_count``,
 ``await_args``), then answers from ``side_effect``, else ``return_value``, else ``wraps``.
 We check the call first, so a bad call fails the way botocore fails whatever the test

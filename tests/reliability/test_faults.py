@@ -4,7 +4,6 @@ nothing of ours is left (threads, fds, os.environ, databases, server leases)."""
 import asyncio
 import os
 import re
-import sys
 import threading
 import unittest
 from unittest import mock
@@ -315,15 +314,14 @@ class FaultTests(unittest.TestCase):
         with self.assertRaises(KeyboardInterrupt) as caught:
             run_suite(InterruptedTests, _support.FollowingTests)
         self.assertNotIn("ran 3", seen)
-        if sys.version_info >= (3, 11):
-            self.assertEqual(
-                caught.exception.__notes__,
-                [
-                    f"asynctestkit: interrupted in {tid(InterruptedTests, 'test_2_interrupted')}; "
-                    f"its cleanups, its class's tear-down and class cleanups ran before the "
-                    f"interrupt went on."
-                ],
-            )
+        self.assertEqual(
+            caught.exception.__notes__,
+            [
+                f"asynctestkit: interrupted in {tid(InterruptedTests, 'test_2_interrupted')}; "
+                f"its cleanups, its class's tear-down and class cleanups ran before the "
+                f"interrupt went on."
+            ],
+        )
         self.assertNotIn(seen["db"], database_names())
         # The next run in this process is unaffected.
         result = run_suite(_support.FollowingTests)

@@ -2,7 +2,6 @@
 
 import asyncio
 import gc
-import sys
 import unittest
 import warnings
 
@@ -114,8 +113,7 @@ class KeyboardInterruptTests(unittest.TestCase):
         with self.assertRaises(KeyboardInterrupt) as caught:
             run_suite(Test)
         self.assertEqual(events, ["test cleanup", "asyncTearDownClass", "class cleanup"])
-        if sys.version_info >= (3, 11):
-            self.assertIn(f"interrupted in {tid(Test, 'test_x')}", caught.exception.__notes__[0])
+        self.assertIn(f"interrupted in {tid(Test, 'test_x')}", caught.exception.__notes__[0])
         # Tearing down again (pytest does, after an interrupt) is harmless.
         Test.tearDownClass()
         Test.doClassCleanups()
