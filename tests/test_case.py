@@ -263,7 +263,7 @@ class ClassLifecycleTests(unittest.TestCase):
             async def test_nothing(self):
                 pass
 
-        run_class(Test)
+        run_suite(Test)
         expected = (
             f"'{__name__}.{SyncOnly.__qualname__}' object does not support the asynchronous "
             "context manager protocol"
