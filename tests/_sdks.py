@@ -3,7 +3,8 @@
 aiobotocore and boto3 are always installed with the ``aws`` extra; aioboto3 only with
 the ``aioboto3`` extra (tox env ``aws-aioboto3``). Tests of aioboto3 itself are marked
 ``needs_aioboto3``; tests that run app code on "every SDK" include aioboto3 where it is
-installed, so each tox env proves the SDKs it has.
+installed, so each tox env proves the SDKs it has. Imports no SDK itself (tests/test_docs.py
+loads it).
 """
 
 import asyncio
@@ -11,9 +12,6 @@ import contextlib
 import importlib.util
 import sys
 import unittest
-
-import boto3
-from aiobotocore.session import get_session
 
 HAS_AIOBOTO3 = importlib.util.find_spec("aioboto3") is not None
 
@@ -23,6 +21,8 @@ needs_aioboto3 = unittest.skipUnless(
 
 
 async def _call_aiobotocore(service, operation, **params):
+    from aiobotocore.session import get_session
+
     async with get_session().create_client(service) as client:
         return await getattr(client, operation)(**params)
 
@@ -35,6 +35,8 @@ async def _call_aioboto3(service, operation, **params):
 
 
 async def _call_boto3(service, operation, **params):
+    import boto3
+
     def call():
         with contextlib.closing(boto3.client(service)) as client:
             return getattr(client, operation)(**params)

@@ -1,8 +1,8 @@
 """An order service: orders in MongoDB (Beanie), invoices in S3, events on SNS, batch jobs
 on SQS, and an event log per batch that every job handler writes to.
 
-The AWS code builds its own ``aioboto3.Session().client(...)`` with no endpoint, as
-production code does; the tests point it at moto through the environment.
+The AWS code builds its own aiobotocore ``get_session().create_client(...)`` with no
+endpoint, as production code does; the tests point it at moto through the environment.
 """
 
 from examples.orders.eventlog import batch_report, record

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import aioboto3
+from aiobotocore.session import get_session
 from botocore.exceptions import ClientError
 
 THROTTLING_CODES = frozenset(
@@ -17,11 +17,13 @@ BASE_DELAY = 0.02
 
 
 def client(service_name: str) -> Any:
-    """An aioboto3 client context; endpoint, region and credentials come from the environment.
+    """An aiobotocore client context; endpoint, region and credentials come from the
+    environment.
 
-    A new Session each time: a session caches the credentials it first resolved.
+    A new session each time: a session caches the credentials it first resolved. (On
+    aioboto3 this is ``aioboto3.Session().client(service_name)``; the tests are the same.)
     """
-    return aioboto3.Session().client(service_name)
+    return get_session().create_client(service_name)
 
 
 async def with_retries(operation: Callable[..., Awaitable[Any]], /, **params: Any) -> Any:
