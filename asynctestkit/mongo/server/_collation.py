@@ -126,9 +126,18 @@ class _Table:
             if elements.startswith("[*"):
                 first = chr(int(chars.split()[0], 16))
                 self.variable_group.setdefault(int(elements[2:6], 16), _group(first))
+        # DUCET has no contraction among ASCII characters: ASCII text (most keys: emails,
+        # names, codes) maps character by character.
+        self.ascii = {chr(i): self._lookup(chr(i)) for i in range(128)}
 
     def elements(self, text: str) -> list[tuple[int, int, int]]:
         """Collation elements of ``text`` (NFD), primaries regrouped as CLDR root has them."""
+        if text.isascii():
+            ascii_elements = self.ascii
+            return [element for ch in text for element in ascii_elements[ch]]
+        return self._lookup(text)
+
+    def _lookup(self, text: str) -> list[tuple[int, int, int]]:
         out = []
         group = self.variable_group
         for element in self.collator.collation_elements(text):
