@@ -260,6 +260,12 @@ class CollationTests:
         info = next(c for c in await self.db.list_collections() if c["name"] == "names")
         self.assertEqual(info["options"]["collation"]["strength"], 2)
         self.assertEqual(info["options"]["collation"]["version"], "57.1")
+        self.assertEqual(info["idIndex"]["collation"], info["options"]["collation"])
+        # The _id index has the default collation too: "Ada" and "ADA" are one _id.
+        await names.insert_one({"_id": "Ada"})
+        with self.assertRaises(DuplicateKeyError) as caught:
+            await names.insert_one({"_id": "ADA"})
+        self.assertIn("index: _id_", str(caught.exception))
 
     # -- errors -----------------------------------------------------------------------------
 

@@ -86,7 +86,7 @@ def _collection_entries(ctx: Context) -> list[dict[str, Any]]:
             "info": {"readOnly": False, "uuid": info.uuid},
         }
         if kind == "collection":
-            entry["idIndex"] = {"v": 2, "key": {"_id": 1}, "name": "_id_"}
+            entry["idIndex"] = _engine.index_specs(store)[0]
         else:
             entry["info"] = {"readOnly": False}
         entries.append(entry)

@@ -536,12 +536,15 @@ def _ensure_uniques_under_collations(self: Any, new_data: dict[str, Any]) -> Non
     # mongomock-ng 7.11 (collection.py, Collection._ensure_uniques) compares index keys in
     # binary order; a unique index with a collation also rejects keys equal under it.
     _ensure_uniques(self, new_data)
-    for spec in collection_info(self._store).indexes:
-        collation = _index_collation(spec) if spec.get("unique") else None
-        if collation is None:
-            continue
-        new_entries = _collated_entries(new_data, spec, collation)
-        if new_entries is None:
+    info = collection_info(self._store)
+    specs = [spec for spec in info.indexes if spec.get("unique") and "collation" in spec]
+    if "collation" in info.options and isinstance(new_data.get("_id"), str):
+        # The _id index has the collection's default collation.
+        specs.append({"key": {"_id": 1}, "collation": info.options["collation"]})
+    for spec in specs:
+        collation = _index_collation(spec)
+        new_entries = None if collation is None else _collated_entries(new_data, spec, collation)
+        if collation is None or new_entries is None:
             continue
         partial = spec.get("partialFilterExpression")
         for doc in self._store.documents:
