@@ -129,6 +129,23 @@ def _new_sessions(session_module: Any, aioboto3: Any) -> tuple[Any, Any]:
     return session, resource_session
 
 
+# The toolkit's own sessions, made once per process: building a botocore session costs a
+# few milliseconds (thousands of event handlers), more than the rest of a class's AWS
+# set-up, and every client the toolkit makes from it gets its endpoint, region and
+# credentials explicitly, never from the session or the environment it was made in. It is
+# made while the guard is installed (the guard's handler checks at each request whether
+# it is on).
+_sessions: dict[tuple[int, bool], tuple[Any, Any]] = {}
+
+
+def _shared_sessions(session_module: Any, aioboto3: Any) -> tuple[Any, Any]:
+    key = (os.getpid(), aioboto3 is not None)  # a forked worker makes its own
+    sessions = _sessions.get(key)
+    if sessions is None:
+        sessions = _sessions[key] = _new_sessions(session_module, aioboto3)
+    return sessions
+
+
 if TYPE_CHECKING:
     _MixinBase = AsyncTestCase
 else:
@@ -207,7 +224,7 @@ class MotoMixin(_MixinBase):
         cls.addClassCleanup(_guard.take_violations)
         # After the environment: a session reads AWS_PROFILE and the config file at once.
         # FakeAwsMixin on the same class fakes the code under test's clients, not these.
-        session, resource_session = _new_sessions(session_module, aioboto3)
+        session, resource_session = _shared_sessions(session_module, aioboto3)
         regions = await _known_regions(session)
         if region not in regions:
             raise ValueError(
