@@ -1,9 +1,14 @@
 """What the test modules share: run inner TestCases as a suite and read what went wrong.
 
-Imports no optional dependency: the base-install tox job (`tox -e min`) loads it too.
+Imports no optional dependency at module level: the base-install tox job (`tox -e min`)
+loads it too.
 """
 
+import asyncio
+import os
 import socket
+import subprocess
+import sys
 import unittest
 from unittest import mock
 
@@ -54,3 +59,32 @@ def hide_server_side_snapshot():
     del _registry._COMMANDS["asynctestkitSnapshot"]
     del _registry._COMMANDS["asynctestkitRestore"]
     return patcher
+
+
+def run_python(*args, timeout=120, **options):
+    """Run this interpreter with ``args``, output captured as text; the CompletedProcess."""
+    return subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, timeout=timeout, **options
+    )
+
+
+def mongo_uri():
+    """The MongoDB the test cases use: ``MONGODB_URI``, else the embedded shared server."""
+    from asynctestkit.mongo import shared_server_uri
+
+    return os.environ.get("MONGODB_URI", "").strip() or shared_server_uri()
+
+
+def database_names(uri=None):
+    """The databases on ``uri`` (default: :func:`mongo_uri`), sorted."""
+    import pymongo
+
+    # The async client: the sync one leaves monitor threads behind for a while after close().
+    async def names():
+        client = pymongo.AsyncMongoClient(uri or mongo_uri(), serverSelectionTimeoutMS=3000)
+        try:
+            return sorted(await client.list_database_names())
+        finally:
+            await client.close()
+
+    return asyncio.run(names())

@@ -4,8 +4,6 @@ import asyncio
 import logging
 import os
 import socket
-import subprocess
-import sys
 import time
 import unittest
 import warnings
@@ -13,7 +11,7 @@ from pathlib import Path
 from unittest import mock
 
 from asynctestkit import AsyncTestCase, EventLoopMixin, LeftoverWarning
-from tests._support import last_lines, problems
+from tests._support import last_lines, problems, run_python
 from tests._support import run_suite as run_class
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,13 +87,7 @@ class AsyncioDebugTests(unittest.TestCase):
         }
         env["PYTHONPATH"] = str(ROOT)
         for flags, expected in (([], "debug False"), (["-X", "dev"], "debug True")):
-            done = subprocess.run(
-                [sys.executable, *flags, "-c", script],
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=120,
-            )
+            done = run_python(*flags, "-c", script, env=env)
             self.assertIn(expected, done.stdout.splitlines(), done.stderr)
 
     def error_for(self, base=AsyncTestCase, **attrs):

@@ -1,12 +1,12 @@
 """The package's public surface and its promise to stay light to import."""
 
-import subprocess
 import sys
 import textwrap
 import unittest
 
 import asynctestkit
 from asynctestkit._extras import require
+from tests._support import run_python
 
 PUBLIC = [
     "AsyncTestCase",
@@ -21,13 +21,8 @@ PUBLIC = [
 HEAVY = ["pymongo", "motor", "beanie", "moto", "boto3", "botocore", "aioboto3", "aiobotocore"]
 
 
-def run_python(code):
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def run_code(code):
+    return run_python("-c", textwrap.dedent(code))
 
 
 class PublicSurfaceTests(unittest.TestCase):
@@ -40,7 +35,7 @@ class PublicSurfaceTests(unittest.TestCase):
             asynctestkit.Nope  # noqa: B018
 
     def test_importing_the_package_imports_no_heavy_dependency(self):
-        proc = run_python(
+        proc = run_code(
             f"""
             import sys
             import asynctestkit
@@ -53,7 +48,7 @@ class PublicSurfaceTests(unittest.TestCase):
 
     def test_every_public_class_is_importable_without_the_extras(self):
         # Blocking the heavy modules makes any import of them fail, as on a base install.
-        proc = run_python(
+        proc = run_code(
             f"""
             import sys
             for name in {HEAVY!r}:

@@ -2,12 +2,12 @@
 
 import os
 import re
-import subprocess
-import sys
 import tempfile
 import textwrap
 import unittest
 from pathlib import Path
+
+from tests._support import run_python
 
 SAMPLE = textwrap.dedent(
     """
@@ -76,14 +76,7 @@ class RunnerTests(unittest.TestCase):
         env.pop("SAMPLE_FAIL", None)
         if fail:
             env["SAMPLE_FAIL"] = "1"
-        proc = subprocess.run(
-            [sys.executable, *args],
-            cwd=self.tmp.name,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        proc = run_python(*args, cwd=self.tmp.name, env=env, timeout=300)
         return proc.returncode, proc.stdout + proc.stderr
 
     def assertPasses(self, args, tests):

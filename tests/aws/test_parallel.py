@@ -7,8 +7,6 @@ when they list what they can see.
 
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import textwrap
 import unittest
@@ -16,6 +14,7 @@ from pathlib import Path
 
 from asynctestkit.aws._server import MotoServer
 from asynctestkit.aws.case import _ENDPOINT_ENV
+from tests._support import run_python
 
 SAMPLE = textwrap.dedent(
     """
@@ -73,14 +72,7 @@ class ParallelWorkerTests(unittest.TestCase):
             env["SAMPLE_BARRIER"] = str(barrier)
             env.pop(_ENDPOINT_ENV, None)
             env.update(extra_env or {})
-            proc = subprocess.run(
-                [sys.executable, *args],
-                cwd=tmp,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=240,
-            )
+            proc = run_python(*args, cwd=tmp, env=env, timeout=240)
             output = proc.stdout + proc.stderr
             self.assertEqual(proc.returncode, 0, output)
             done = [json.loads(path.read_text()) for path in sorted(barrier.glob("*.done"))]

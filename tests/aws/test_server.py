@@ -4,8 +4,6 @@ import contextlib
 import http.client
 import io
 import socket
-import subprocess
-import sys
 import textwrap
 import unittest
 
@@ -13,6 +11,7 @@ import boto3
 
 from asynctestkit.aws import _server
 from asynctestkit.aws._server import MotoServer
+from tests._support import run_python
 
 SIGNED = {
     "Authorization": (
@@ -218,10 +217,5 @@ EXIT_SCRIPT = textwrap.dedent(
 
 class InterpreterExitTests(unittest.TestCase):
     def test_shared_server_stops_quietly_at_exit_with_an_open_connection(self):
-        proc = subprocess.run(
-            [sys.executable, "-X", "dev", "-W", "error", "-c", EXIT_SCRIPT],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        proc = run_python("-X", "dev", "-W", "error", "-c", EXIT_SCRIPT, timeout=60)
         self.assertEqual((proc.returncode, proc.stdout, proc.stderr), (0, "", ""))

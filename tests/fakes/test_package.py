@@ -1,12 +1,11 @@
 """The public surface of asynctestkit.fakes, and what importing it costs."""
 
-import subprocess
-import sys
 import textwrap
 import unittest
 from pathlib import Path
 
 import asynctestkit.fakes
+from tests._support import run_python
 
 DOCUMENTED = [
     "Aioboto3Patch",
@@ -38,9 +37,7 @@ class PublicSurfaceTests(unittest.TestCase):
             print(heavy)
             """
         )
-        output = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
-        ).stdout
+        output = run_python("-c", code, check=True, timeout=60).stdout
         self.assertEqual(output.strip(), "[]")
 
     def test_without_the_aws_extra_the_error_names_the_install_line(self):
@@ -62,9 +59,7 @@ class PublicSurfaceTests(unittest.TestCase):
                     print(error)
             """
         )
-        output = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
-        ).stdout
+        output = run_python("-c", code, check=True, timeout=60).stdout
         self.assertEqual(
             output.splitlines(),
             [

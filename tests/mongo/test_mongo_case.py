@@ -3,8 +3,6 @@
 import contextlib
 import io
 import os
-import subprocess
-import sys
 import tempfile
 import textwrap
 import unittest
@@ -17,17 +15,19 @@ from beanie import Document, Indexed
 from asynctestkit import MongoTestCase
 from asynctestkit.mongo import EmbeddedMongoServer, shared_server_uri
 from asynctestkit.mongo import case as mongo_case
-from tests._support import free_port, hide_server_side_snapshot, problems, run_suite
+from tests._support import (
+    database_names,
+    free_port,
+    hide_server_side_snapshot,
+    problems,
+    run_python,
+    run_suite,
+)
 
 
 class Item(Document):
     sku: Indexed(str, unique=True)
     qty: int = 0
-
-
-def database_names(uri=None):
-    with pymongo.MongoClient(uri or shared_server_uri()) as client:
-        return client.list_database_names()
 
 
 class IsolationTests(unittest.TestCase):
@@ -369,14 +369,7 @@ class ParallelTests(unittest.TestCase):
             # A shared MongoDB for both workers, as a cluster shared by CI jobs would be.
             with EmbeddedMongoServer() as server:
                 env = dict(os.environ, NAMES_FILE=str(names_file), MONGODB_URI=server.uri)
-                proc = subprocess.run(
-                    [sys.executable, *args],
-                    cwd=tmp,
-                    env=env,
-                    capture_output=True,
-                    text=True,
-                    timeout=300,
-                )
+                proc = run_python(*args, cwd=tmp, env=env, timeout=300)
                 self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
                 left = database_names(server.uri)
             return names_file.read_text().split(), left

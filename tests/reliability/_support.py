@@ -1,6 +1,5 @@
 """Running inner test classes, and proving that nothing of ours is left afterwards."""
 
-import asyncio
 import gc
 import os
 import sys
@@ -8,14 +7,10 @@ import threading
 import time
 import unittest
 
-import pymongo
-
 from asynctestkit import MongoAwsTestCase
 from asynctestkit.aws import _server as moto_shared
 from asynctestkit.mongo import _shared as mongo_shared
-from asynctestkit.mongo import shared_server_uri
-from asynctestkit.mongo.case import _URI_ENV
-from tests._support import suite_of
+from tests._support import database_names, suite_of
 
 # Sockets close and threads end a moment after their owner lets go (a server thread sees
 # the peer's FIN on its next turn): wait this long for the counts to settle.
@@ -93,22 +88,6 @@ def tid(cls, method):
 def fixture_id(kind, cls):
     """How unittest names a failing setUpClass / tearDownClass."""
     return f"{kind} ({cls.__module__}.{cls.__qualname__})"
-
-
-def mongo_uri():
-    return os.environ.get(_URI_ENV, "").strip() or shared_server_uri()
-
-
-def database_names(uri=None):
-    # The async client: the sync one leaves monitor threads behind for a while after close().
-    async def names():
-        client = pymongo.AsyncMongoClient(uri or mongo_uri(), serverSelectionTimeoutMS=3000)
-        try:
-            return sorted(await client.list_database_names())
-        finally:
-            await client.close()
-
-    return asyncio.run(names())
 
 
 class FollowingTests(MongoAwsTestCase):

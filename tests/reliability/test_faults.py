@@ -15,12 +15,11 @@ from asynctestkit import MongoAwsTestCase
 from asynctestkit.aws import MotoServer
 from asynctestkit.mongo import EmbeddedMongoServer
 from asynctestkit.mongo import case as mongo_case
+from tests._support import database_names, mongo_uri
 from tests.reliability import _support
 from tests.reliability._support import (
     Resources,
-    database_names,
     fixture_id,
-    mongo_uri,
     outcomes,
     run_suite,
     tid,

@@ -9,8 +9,6 @@ import json
 import os
 import random
 import re
-import subprocess
-import sys
 import tempfile
 import time
 import unittest
@@ -20,6 +18,7 @@ import pymongo
 
 from asynctestkit.aws import MotoServer
 from asynctestkit.mongo import EmbeddedMongoServer
+from tests._support import run_python
 
 ROOT = Path(__file__).resolve().parents[2]
 SUITE = "tests/stress/stress_suite.py"
@@ -45,14 +44,7 @@ def run_stress(label, args, **env_extra):
             **env_extra,
         )
         started = time.monotonic()
-        proc = subprocess.run(
-            [sys.executable, *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT_S,
-        )
+        proc = run_python(*args, cwd=ROOT, env=env, timeout=TIMEOUT_S)
         seconds = time.monotonic() - started
         lines = report.read_text().splitlines() if report.exists() else []
     records = [json.loads(line) for line in lines]
