@@ -14,6 +14,7 @@ import boto3
 import pymongo
 
 from asynctestkit.__main__ import _is_loopback
+from tests._support import run_python
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -114,12 +115,12 @@ class AwsCommandTests(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             Path(tmp, "test_shared_sample.py").write_text(SHARED_SAMPLE)
             for worker in ("one", "two"):
-                proc = subprocess.run(
-                    [sys.executable, "-m", "unittest", "test_shared_sample"],
+                proc = run_python(
+                    "-m",
+                    "unittest",
+                    "test_shared_sample",
                     cwd=tmp,
                     env=environment(ASYNCTESTKIT_AWS_ENDPOINT=endpoint, WORKER=worker),
-                    capture_output=True,
-                    text=True,
                     timeout=300,
                 )
                 with self.subTest(worker=worker):
@@ -160,12 +161,8 @@ class ExposedAddressTests(unittest.TestCase):
         # warning, and nothing is ever exposed.
         for command, option in (("aws", "--port"), ("mongo", "--port"), ("serve", "--mongo-port")):
             with self.subTest(command=command):
-                proc = subprocess.run(
-                    [sys.executable, "-m", "asynctestkit", command, "--host", "192.0.2.1"],
-                    env=environment(),
-                    capture_output=True,
-                    text=True,
-                    timeout=120,
+                proc = run_python(
+                    "-m", "asynctestkit", command, "--host", "192.0.2.1", env=environment()
                 )
                 self.assertEqual(proc.returncode, 1, proc.stderr)
                 warning, error = proc.stderr.splitlines()
