@@ -267,6 +267,31 @@ class CollationTests:
             await names.insert_one({"_id": "ADA"})
         self.assertIn("index: _id_", str(caught.exception))
 
+    async def test_view_collation_is_the_views_own(self):
+        # https://www.mongodb.com/docs/manual/reference/collation/#collation-and-views : a
+        # view's default collation applies to operations on it, is not inherited from the
+        # collection, and an operation that tries to override it fails.
+        await self.coll.insert_many([{"_id": 1, "name": "Ann"}, {"_id": 2, "name": "ann"}])
+        await self.db.command(
+            {
+                "create": "people",
+                "viewOn": "items",
+                "pipeline": [],
+                "collation": {"locale": "en", "strength": 2},
+            }
+        )
+        await self.db.command({"create": "plain", "viewOn": "items", "pipeline": []})
+        people, plain = self.db["people"], self.db["plain"]
+        self.assertEqual(len(await people.find({"name": "ANN"})), 2)
+        self.assertEqual(await people.count_documents({"name": "ANN"}), 2)
+        self.assertEqual(len(await people.find({"name": "ANN"}, collation=ENGLISH_SECONDARY)), 2)
+        self.assertEqual(len(await plain.find({"name": "ANN"})), 0)
+        with self.assertRaises(OperationFailure) as caught:
+            await people.find({"name": "ANN"}, collation=Collation("en"))
+        self.assertEqual(caught.exception.code, 167)
+        info = next(c for c in await self.db.list_collections() if c["name"] == "people")
+        self.assertEqual(info["options"]["collation"]["strength"], 2)
+
     # -- errors -----------------------------------------------------------------------------
 
     async def test_unsupported_locale_fails_with_not_implemented_naming_it(self):

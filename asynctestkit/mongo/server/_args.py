@@ -16,6 +16,7 @@ from asynctestkit.mongo.server._errors import (
     ILLEGAL_SORT_KEY,
     INVALID_NAMESPACE,
     NEGATIVE_VALUE,
+    OPTION_NOT_SUPPORTED_ON_VIEW,
     TYPE_MISMATCH,
     CommandError,
     not_implemented,
@@ -127,7 +128,20 @@ def sort_list(sort: Any) -> list[tuple[str, Any]] | None:
 
 
 def collation_for(ctx: Context, coll: str, spec: Any) -> Collation | None:
-    """The operation's collation: its own, else the collection's default; None is binary."""
+    """The operation's collation: its own, else the collection's default; None is binary.
+
+    A view's collation is the only one its operations may use.
+    """
+    view = _engine.views(ctx.db_store()).get(coll)
+    if view is not None:
+        own = parse_collation(view.get("collation"))
+        if spec is None or spec == {}:
+            return own
+        if parse_collation(spec) != own:
+            raise CommandError(
+                OPTION_NOT_SUPPORTED_ON_VIEW, "Cannot override a view's default collation"
+            )
+        return own
     if spec is None or spec == {}:
         if not ctx.exists(coll):
             return None

@@ -160,8 +160,9 @@ def _create(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, A
                 "Cannot create a view in a multi-document transaction.",
             )
         view: dict[str, Any] = {"viewOn": view_on, "pipeline": pipeline}
-        if "collation" in options:
-            raise not_implemented("A view with a collation")
+        collation = parse_collation(options.get("collation"))
+        if collation is not None:
+            view["collation"] = collation.document()
         views(db_store)[name] = view
         backend.wrote(ctx, name)
         return {"ok": 1.0}
