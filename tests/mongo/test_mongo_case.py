@@ -170,6 +170,26 @@ class LifecycleTests(unittest.TestCase):
             with pymongo.MongoClient(shared_server_uri()) as client:
                 client.drop_database(names[0])
 
+    def test_keep_databases_keeps_a_database_whose_collections_were_emptied(self):
+        names = []
+
+        class Test(MongoTestCase):
+            async def test_write_then_empty(self):
+                names.append(self.db.name)
+                await self.db.things.insert_one({"a": 1})
+                await self.db.things.delete_many({})
+
+        with mock.patch.dict(os.environ, {"ASYNCTESTKIT_KEEP_DATABASES": "1"}):
+            with contextlib.redirect_stderr(io.StringIO()):
+                self.assertEqual(problems(run_suite(Test)), [])
+        try:
+            self.assertIn(names[0], database_names())
+            with pymongo.MongoClient(shared_server_uri()) as client:
+                self.assertEqual(client[names[0]].list_collection_names(), ["things"])
+        finally:
+            with pymongo.MongoClient(shared_server_uri()) as client:
+                client.drop_database(names[0])
+
     def test_uri_from_class_attribute_and_its_database_is_never_touched(self):
         with EmbeddedMongoServer() as server:
             with pymongo.MongoClient(server.uri) as client:

@@ -11,6 +11,9 @@ import time
 import warnings
 from typing import Any
 
+import bson
+from bson.objectid import ObjectId
+
 from asynctestkit.mongo.server import _engine
 from asynctestkit.mongo.server._args import check_db_name
 from asynctestkit.mongo.server._cursors import CursorManager
@@ -74,6 +77,10 @@ class Backend:
         self.templates: dict[str, Any] = {}
         self.started = time.monotonic()
         self.connections = 0
+        # The replica set: the primary's port and the arbiter's (see _info._hello_reply).
+        self.primary_port = 0
+        self.arbiter_port: int | None = None
+        self.topology_version = {"processId": ObjectId(), "counter": bson.Int64(0)}
         self.total_connections = 0
 
     # -- dispatch -----------------------------------------------------------------------

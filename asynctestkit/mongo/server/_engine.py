@@ -15,12 +15,18 @@ from __future__ import annotations
 
 import copy
 import importlib
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import bson
+import bson.code
+import bson.max_key
+import bson.min_key
+import bson.regex
+import bson.timestamp
 from bson.binary import Binary, UuidRepresentation
 
 from asynctestkit.mongo.server._collation import Collation, parse, unwrap
@@ -54,6 +60,60 @@ def _process_pipeline_on_a_list(collection: Any, *args: Any, **kwargs: Any) -> A
 
 
 _aggregate.process_pipeline = _process_pipeline_on_a_list
+
+
+def _no_output_for_no_input(handler: Any) -> Any:
+    # mongod's $group (and $count, a $group underneath) outputs nothing for no input
+    # documents; mongomock-ng outputs one group ({_id: null, total: 0}).
+    def stage(in_collection: Any, *args: Any) -> Any:
+        in_collection = list(in_collection)
+        return handler(in_collection, *args) if in_collection else []
+
+    return stage
+
+
+for _name in ("$group", "$count"):
+    _aggregate._PIPELINE_HANDLERS[_name] = _no_output_for_no_input(
+        _aggregate._PIPELINE_HANDLERS[_name]
+    )
+
+# $type names mongomock-ng leaves unimplemented, and mongod's numeric aliases
+# (https://www.mongodb.com/docs/manual/reference/operator/query/type/#available-types).
+filtering.TYPE_MAP.update(
+    {
+        "null": lambda v: v is None,
+        "regex": lambda v: isinstance(v, (re.Pattern, bson.regex.Regex)),
+        "javascript": lambda v: isinstance(v, bson.code.Code) and v.scope is None,
+        "javascriptWithScope": lambda v: isinstance(v, bson.code.Code) and v.scope is not None,
+        "timestamp": lambda v: isinstance(v, bson.timestamp.Timestamp),
+        "minKey": lambda v: isinstance(v, bson.min_key.MinKey),
+        "maxKey": lambda v: isinstance(v, bson.max_key.MaxKey),
+    }
+)
+_TYPE_NUMBERS = {
+    1: "double",
+    2: "string",
+    3: "object",
+    4: "array",
+    5: "binData",
+    6: "undefined",
+    7: "objectId",
+    8: "bool",
+    9: "date",
+    10: "null",
+    11: "regex",
+    12: "dbPointer",
+    13: "javascript",
+    14: "symbol",
+    15: "javascriptWithScope",
+    16: "int",
+    17: "timestamp",
+    18: "long",
+    19: "decimal",
+    -1: "minKey",
+    127: "maxKey",
+}
+filtering.TYPE_MAP.update({n: filtering.TYPE_MAP[name] for n, name in _TYPE_NUMBERS.items()})
 CollectionStore = Any
 DatabaseStore = Any
 ServerStore = Any
@@ -246,11 +306,16 @@ UPSTREAM: tuple[tuple[Any, str], ...] = (
     (mongomock.Collection, "_ensure_uniques"),
     (mongomock.Collection, "_compute_index_entries"),
     (mongomock.Collection, "_entries_overlap"),
+    (_aggregate, "_PIPELINE_HANDLERS"),
+    (filtering, "TYPE_MAP"),
+    (filtering, "BsonComparable"),
 )
 
 # The engine's "no value here" marker (a missing field on a path).
 NOTHING: Any = helpers.NOTHING
 filter_applies = filtering.filter_applies
+# Orders values as mongod compares BSON values of any types (sorted(key=bson_order)).
+bson_order = filtering.BsonComparable
 value_by_dot = helpers.get_value_by_dot
 
 

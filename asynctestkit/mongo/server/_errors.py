@@ -41,6 +41,7 @@ OPERATION_NOT_SUPPORTED_IN_TRANSACTION = 263
 UNSUPPORTED_OP_QUERY_COMMAND = 352
 BSON_OBJECT_TOO_LARGE = 10334
 DUPLICATE_KEY = 11000
+NOT_PRIMARY_OR_SECONDARY = 13436
 
 CODE_NAMES: dict[int, str] = {
     INTERNAL_ERROR: "InternalError",
@@ -75,6 +76,7 @@ CODE_NAMES: dict[int, str] = {
     UNSUPPORTED_OP_QUERY_COMMAND: "UnsupportedOpQueryCommand",
     BSON_OBJECT_TOO_LARGE: "BSONObjectTooLarge",
     DUPLICATE_KEY: "DuplicateKey",
+    NOT_PRIMARY_OR_SECONDARY: "NotPrimaryOrSecondary",
 }
 
 # Codes the server sends whose codeName it reports as Location<code> (CODE_NAMES lacks

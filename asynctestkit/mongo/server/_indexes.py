@@ -187,21 +187,18 @@ def _create_indexes(backend: Backend, ctx: Context, body: dict[str, Any]) -> dic
     wanted = [_normalise_index(spec, default_collation) for spec in specs]
     new: list[dict[str, Any]] = []
     for spec in wanted:
-        if spec["name"] == "_id_" or (
-            list(spec["key"]) == ["_id"] and spec["key"]["_id"] in (1, 1.0)
-        ):
-            if spec["name"] != "_id_" or list(spec["key"]) != ["_id"]:
-                raise CommandError(
-                    INDEX_KEY_SPECS_CONFLICT if spec["name"] == "_id_" else INDEX_OPTIONS_CONFLICT,
-                    "Index already exists with a different name: _id_"
-                    if spec["name"] != "_id_"
-                    else "An existing index has the same name as the requested index. "
-                    "When index names are not specified, they are auto generated and can "
-                    "cause conflicts. Please refer to our documentation. "
-                    f"Requested index: {mongod_repr(spec)}, existing index: "
-                    '{ v: 2, key: { _id: 1 }, name: "_id_" }',
-                )
+        if list(spec["key"]) == ["_id"] and spec["key"]["_id"] in (1, 1.0):
+            # Every collection has the _id index: mongod creates nothing, whatever the name.
             continue
+        if spec["name"] == "_id_":
+            raise CommandError(
+                INDEX_KEY_SPECS_CONFLICT,
+                "An existing index has the same name as the requested index. "
+                "When index names are not specified, they are auto generated and can "
+                "cause conflicts. Please refer to our documentation. "
+                f"Requested index: {mongod_repr(spec)}, existing index: "
+                '{ v: 2, key: { _id: 1 }, name: "_id_" }',
+            )
         existing = [s for s in [*info.indexes, *new] if s["name"] == spec["name"]]
         if existing:
             if _same_index(existing[0], spec):

@@ -12,6 +12,7 @@ from bson.objectid import ObjectId
 
 from asynctestkit.mongo.server._errors import (
     INVALID_OPTIONS,
+    NOT_PRIMARY_OR_SECONDARY,
     TXN_NUMBER_REQUIRED,
     UNAUTHORIZED,
     CommandError,
@@ -30,32 +31,52 @@ SET_NAME = "asynctestkit"
 _ELECTION_ID = ObjectId("7fffffff0000000000000001")
 
 
-@command("hello", "isMaster", "ismaster")
-def _hello(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+def _with_port(address: str, port: int) -> str:
+    return f"{address.rpartition(':')[0]}:{port}"
+
+
+def _hello_reply(
+    backend: Backend, body: dict[str, Any], me: str, connection_id: int, *, arbiter: bool
+) -> dict[str, Any]:
+    """hello as a member of a two-member replica set: the primary and an arbiter.
+
+    Drivers decide they talk to a replica set from setName, hosts and the member's state;
+    the arbiter is the second member a one-member set lacks (Beanie, for one, runs its
+    transaction tests only when it sees more than one node). It holds no data, so drivers
+    never send it reads or writes.
+    """
     name = next(iter(body))
-    me = ctx.local_address
+    primary = _with_port(me, backend.primary_port) if arbiter else me
+    arbiters = [] if backend.arbiter_port is None else [_with_port(me, backend.arbiter_port)]
     reply: dict[str, Any] = {}
     if body.get("helloOk"):
         reply["helloOk"] = True
-    if name == "hello":
-        reply["isWritablePrimary"] = True
-    else:
-        reply["ismaster"] = True
+    reply["isWritablePrimary" if name == "hello" else "ismaster"] = not arbiter
     reply.update(
         {
-            "hosts": [me],
+            "topologyVersion": backend.topology_version,
+            "hosts": [primary],
             "setName": SET_NAME,
             "setVersion": 1,
             "secondary": False,
-            "primary": me,
+        }
+    )
+    if arbiters:
+        reply["arbiters"] = arbiters
+    if arbiter:
+        reply["arbiterOnly"] = True
+    else:
+        reply["electionId"] = _ELECTION_ID
+    reply.update(
+        {
+            "primary": primary,
             "me": me,
-            "electionId": _ELECTION_ID,
             "maxBsonObjectSize": MAX_BSON_OBJECT_SIZE,
             "maxMessageSizeBytes": MAX_MESSAGE_SIZE_BYTES,
             "maxWriteBatchSize": MAX_WRITE_BATCH_SIZE,
             "localTime": datetime.datetime.now(datetime.timezone.utc),
             "logicalSessionTimeoutMinutes": 30,
-            "connectionId": ctx.connection_id,
+            "connectionId": connection_id,
             "minWireVersion": 0,
             "maxWireVersion": MAX_WIRE_VERSION,
             "readOnly": False,
@@ -63,6 +84,25 @@ def _hello(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, An
         }
     )
     return reply
+
+
+@command("hello", "isMaster", "ismaster")
+def _hello(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+    return _hello_reply(backend, body, ctx.local_address, ctx.connection_id, arbiter=False)
+
+
+def arbiter_reply(
+    backend: Backend, body: dict[str, Any], connection_id: int, local_address: str
+) -> dict[str, Any]:
+    """The arbiter's answer: the handshake and ping; it holds no data for anything else."""
+    name = next(iter(body), "")
+    if name in ("hello", "isMaster", "ismaster"):
+        return _hello_reply(backend, body, local_address, connection_id, arbiter=True)
+    if name == "ping":
+        return {"ok": 1.0}
+    return CommandError(
+        NOT_PRIMARY_OR_SECONDARY, "node is not in primary or recovering state"
+    ).reply()
 
 
 @command("ping")

@@ -229,7 +229,8 @@ def _distinct_values(docs: list[dict[str, Any]], key: str) -> list[Any]:
             if marker not in seen:
                 seen.append(marker)
                 values.append(item)
-    return values
+    # mongod collects the values in a set ordered by BSON comparison.
+    return sorted(values, key=_engine.bson_order)
 
 
 # -- indexes -----------------------------------------------------------------------------------

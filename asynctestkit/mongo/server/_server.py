@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from asynctestkit._lazy import public_in
@@ -18,6 +20,7 @@ from asynctestkit.mongo.server._errors import (
     UNSUPPORTED_OP_QUERY_COMMAND,
     CommandError,
 )
+from asynctestkit.mongo.server._info import arbiter_reply
 
 START_TIMEOUT = 10.0
 _NOT_STARTED = (
@@ -33,6 +36,9 @@ _UNSUPPORTED_OP_QUERY = (
 class _Connection(asyncio.Protocol):
     """One client socket: frames messages and answers each one in order."""
 
+    # The arbiter's connections answer only the handshake (see _info.arbiter_reply).
+    arbiter = False
+
     def __init__(self, server: EmbeddedMongoServer, connection_id: int) -> None:
         self._server = server
         self._backend = server._backend
@@ -40,6 +46,8 @@ class _Connection(asyncio.Protocol):
         self._buffer = bytearray()
         self._transport: asyncio.Transport | None = None
         self._local = ""
+        # A streamed (awaitable) hello's next reply.
+        self._hello_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -47,14 +55,19 @@ class _Connection(asyncio.Protocol):
         sockname = transport.get_extra_info("sockname")
         self._local = f"{sockname[0]}:{sockname[1]}" if sockname else self._server.address
         self._server._transports.add(transport)
-        self._backend.connections += 1
-        self._backend.total_connections += 1
+        if not self.arbiter:
+            self._backend.connections += 1
+            self._backend.total_connections += 1
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self._hello_timer is not None:
+            self._hello_timer.cancel()
+            self._hello_timer = None
         if self._transport is not None:
             self._server._transports.discard(self._transport)
             self._transport = None
-            self._backend.connections -= 1
+            if not self.arbiter:
+                self._backend.connections -= 1
 
     def data_received(self, data: bytes) -> None:
         buffer = self._buffer
@@ -97,16 +110,64 @@ class _Connection(asyncio.Protocol):
                 }
                 return _wire.encode_reply(request, reply)
             db = namespace[: -len(".$cmd")]
-            body = self._backend.handle(request.body, self._id, self._local, db)
+            body = self._command(request.body, db)
+        elif self._awaitable_hello(request):
+            return None
         else:
-            body = self._backend.handle(request.body, self._id, self._local)
+            body = self._command(request.body)
         if request.more_to_come:
             return None
         return _wire.encode_reply(request, body)
 
+    def _command(self, body: dict[str, Any], db: str | None = None) -> dict[str, Any]:
+        if self.arbiter:
+            return arbiter_reply(self._backend, body, self._id, self._local)
+        return self._backend.handle(body, self._id, self._local, db)
+
+    def _awaitable_hello(self, request: _wire.Request) -> bool:
+        """A driver's monitor waiting for a topology change: answer after maxAwaitTimeMS.
+
+        mongod holds an awaitable hello (one naming the topologyVersion it last saw) until
+        its topology changes or maxAwaitTimeMS passes; with exhaustAllowed it then keeps
+        streaming replies, one per maxAwaitTimeMS, without further requests. Ours never
+        changes, so every reply comes at the deadline.
+        """
+        body = request.body
+        seen, wait_ms = body.get("topologyVersion"), body.get("maxAwaitTimeMS")
+        if next(iter(body), "") not in ("hello", "isMaster", "ismaster"):
+            return False
+        if not isinstance(seen, dict) or not isinstance(wait_ms, int) or wait_ms < 0:
+            return False
+        current = self._backend.topology_version
+        delay = wait_ms / 1000 if seen == current else 0.0
+        loop = asyncio.get_running_loop()
+
+        def reply() -> None:
+            self._hello_timer = None
+            if self._transport is None:
+                return
+            more = request.exhaust_allowed
+            message = _wire.encode_reply(request, self._command(body), more_to_come=more)
+            self._transport.write(message)
+            if more:
+                self._hello_timer = loop.call_later(wait_ms / 1000, reply)
+
+        self._hello_timer = loop.call_later(delay, reply)
+        return True
+
     def _abort(self) -> None:
         if self._transport is not None:
             self._transport.abort()
+
+
+class _ArbiterConnection(_Connection):
+    arbiter = True
+
+
+def _connect(
+    protocol: type[_Connection], server: EmbeddedMongoServer, ids: Iterator[int]
+) -> _Connection:
+    return protocol(server, next(ids))
 
 
 class EmbeddedMongoServer(StartStop["EmbeddedMongoServer"]):
@@ -131,6 +192,8 @@ class EmbeddedMongoServer(StartStop["EmbeddedMongoServer"]):
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.Server | None = None
+        # The replica set's second member (an arbiter) listens on a port of its own.
+        self._arbiter: asyncio.Server | None = None
         self._transports: set[asyncio.Transport] = set()
         self._ready = threading.Event()
         self._start_error: BaseException | None = None
@@ -220,8 +283,9 @@ class EmbeddedMongoServer(StartStop["EmbeddedMongoServer"]):
 
     def _close_on_loop(self) -> None:
         self._stopping = True
-        if self._server is not None:
-            self._server.close()
+        for server in (self._server, self._arbiter):
+            if server is not None:
+                server.close()
         for transport in list(self._transports):
             transport.abort()
         assert self._loop is not None
@@ -234,35 +298,50 @@ class EmbeddedMongoServer(StartStop["EmbeddedMongoServer"]):
         loop.set_debug(False)
         self._loop = loop
         ids = itertools.count(1)
+        servers: list[asyncio.Server] = []
         try:
-            server = loop.run_until_complete(
-                loop.create_server(
-                    lambda: _Connection(self, next(ids)),
-                    self._host,
-                    self._requested_port,
-                    reuse_address=True,
+            members: list[tuple[type[_Connection], int]] = [
+                (_Connection, self._requested_port),
+                (_ArbiterConnection, 0),
+            ]
+            for protocol, port in members:
+                servers.append(
+                    loop.run_until_complete(
+                        loop.create_server(
+                            functools.partial(_connect, protocol, self, ids),
+                            self._host,
+                            port,
+                            reuse_address=True,
+                        )
+                    )
                 )
-            )
         except BaseException as exc:
+            for server in servers:
+                server.close()
             self._start_error = exc
             self._ready.set()
             loop.close()
             return
-        self._server = server
+        server, arbiter = servers
+        self._server, self._arbiter = server, arbiter
         self._port = int(server.sockets[0].getsockname()[1])
+        self._backend.primary_port = self._port
+        self._backend.arbiter_port = int(arbiter.sockets[0].getsockname()[1])
         threading.current_thread().name = f"asynctestkit-mongo-{self.address}"
         self._ready.set()
         try:
             loop.run_forever()
         finally:
-            server.close()
+            for each in servers:
+                each.close()
             for transport in list(self._transports):
                 transport.abort()
             # Let the aborted transports run their connection_lost callbacks.
             loop.run_until_complete(asyncio.sleep(0))
-            loop.run_until_complete(server.wait_closed())
+            for each in servers:
+                loop.run_until_complete(each.wait_closed())
             loop.close()
-            self._server = None
+            self._server = self._arbiter = None
 
     # -- introspection for tests and tools ------------------------------------------------
 

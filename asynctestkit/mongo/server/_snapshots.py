@@ -79,6 +79,7 @@ def _restore(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, 
     for name, documents in snapshot.items():
         if not _engine.is_created(db_store, name):
             _engine.set_documents(db_store[name], documents)
+            _engine.mark_created(db_store[name])
             backend.wrote(ctx, name)
     return {"ok": 1.0}
 

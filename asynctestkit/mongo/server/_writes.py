@@ -99,6 +99,9 @@ def _insert(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, A
                 if ordered:
                     break
     finally:
+        if n:
+            # The first insert creates the collection; emptied later, it still exists.
+            _engine.mark_created(ctx.coll_store(name))
         backend.wrote(ctx, name)
     return _write_reply(n, errors)
 
@@ -266,6 +269,7 @@ def _update(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, A
             modified += result["nModified"]
             if result.get("upserted") is not None:
                 upserted.append({"index": index, "_id": result["upserted"]})
+                _engine.mark_created(ctx.coll_store(name))
     finally:
         backend.wrote(ctx, name)
     extra: dict[str, Any] = {}
@@ -275,7 +279,7 @@ def _update(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, A
     return _write_reply(n, errors, **extra)
 
 
-@command("delete", fields=("deletes", "ordered", "let"))
+@command("delete", fields=("deletes", "ordered", "let", "bypassDocumentValidation"))
 def _delete(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     name = coll_name(ctx, body, "delete")
     statements = _statements(body, "delete", "deletes")
@@ -403,6 +407,7 @@ def _find_and_modify(backend: Backend, ctx: Context, body: dict[str, Any]) -> di
             new_id = old["_id"]
         else:
             new_id = result["upserted"]
+            _engine.mark_created(ctx.coll_store(name))
             last_error = {"n": 1, "updatedExisting": False, "upserted": new_id}
         if return_new:
             doc = collection.find_one({"_id": new_id}, projection)
