@@ -153,6 +153,14 @@ class CollationTests:
         )
         self.assertEqual(result.matched_count, 1)
         self.assertEqual(await self.ids({"one": True}), [2])
+        # https://www.mongodb.com/docs/manual/reference/method/db.collection.replaceOne/
+        result = await self.coll.replace_one(
+            {"category": "CAFÉ"},
+            {"category": "café", "status": "A", "replaced": True},
+            collation=FRENCH_PRIMARY,
+        )
+        self.assertEqual(result.matched_count, 1)
+        self.assertEqual(await self.ids({"replaced": True}), [1])
         result = await self.coll.update_one(
             {"category": "tea"}, {"$set": {"n": 1}}, upsert=True, collation=FRENCH_PRIMARY
         )

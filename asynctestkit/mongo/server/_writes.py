@@ -214,7 +214,8 @@ def _update_one_statement(
         ids = _matching_ids(ctx, name, query, collation, sort, multi)
         if ids:
             # The documents the collation matched, updated by _id (binary is exact there).
-            query, upsert, multi, sort = {"_id": {"$in": ids}}, False, True, None
+            query = {"_id": {"$in": ids}} if multi else {"_id": ids[0]}
+            upsert, sort = False, None
         elif not upsert:
             return {"n": 0, "nModified": 0}
     query = prepare_filter(ctx, name, query)
