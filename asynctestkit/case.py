@@ -353,7 +353,7 @@ class AsyncTestCase(_ClassLoop, unittest.IsolatedAsyncioTestCase):
     loop_factory: ClassVar[LoopFactory | None] = None
     #: Seconds an async test method may run; None reads ``ASYNCTESTKIT_TIMEOUT``.
     test_timeout: ClassVar[float | None] = None
-    #: Make tasks a test leaves pending a failure instead of a ResourceWarning.
+    #: Make tasks a test leaves pending a failure instead of a LeftoverWarning.
     fail_on_pending_tasks: ClassVar[bool] = False
     #: Freeze ``loop.time()``; move it with ``await self.advance(seconds)``.
     virtual_clock: ClassVar[bool] = False

@@ -44,6 +44,16 @@ API_PAGE = Path(__file__).resolve().parent.parent / "docs" / "api.md"
 MODULE_ROW = re.compile(r"^\| `(asynctestkit[\w.]*)` \| (.*) \|$", re.MULTILINE)
 DIRECTIVE = re.compile(r"^\.\. auto(?:class|exception|function):: (\S+)$", re.MULTILINE)
 
+# Classes whose every public member (attribute, method, property) docs/api.md lists.
+DOCUMENTED_MEMBERS = [
+    "asynctestkit.AsyncTestCase",
+    "asynctestkit.EventLoopMixin",
+    "asynctestkit.MongoMixin",
+    "asynctestkit.MotoMixin",
+    "asynctestkit.aws.MotoServer",
+    "asynctestkit.mongo.EmbeddedMongoServer",
+]
+
 # Public module -> the names that gained a leading underscore and still import, deprecated.
 RENAMED = {
     "asynctestkit.case": [
@@ -158,6 +168,21 @@ class ApiPageTests(unittest.TestCase):
             for attribute in exported:
                 with self.subTest(name=f"{name}.{attribute}"):
                     self.assertIn(id(getattr(module, attribute)), documented)
+
+    def test_the_classes_public_members_are_documented(self):
+        page = API_PAGE.read_text()
+        # unittest's own hooks, which the classes extend, are documented by unittest.
+        inherited = {"setUpClass", "tearDownClass", "run", "debug"}
+        for dotted in DOCUMENTED_MEMBERS:
+            module, _, name = dotted.rpartition(".")
+            cls = getattr(importlib.import_module(module), name)
+            start = page.index(f".. autoclass:: {dotted}\n")
+            end = page.find("\n.. ", start + 1)
+            block = page[start : end if end != -1 else None].split("```")[0]
+            for member in sorted(set(vars(cls)) - inherited):
+                if not member.startswith("_"):
+                    with self.subTest(member=f"{dotted}.{member}"):
+                        self.assertRegex(block, rf"\b{member}\b")
 
 
 class RenamedNamesTests(unittest.TestCase):
