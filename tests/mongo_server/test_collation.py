@@ -74,6 +74,11 @@ class CollationTests:
         self.assertEqual(len(values), 1)
         self.assertIn(values[0], ["café", "cafe", "cafE"])
         self.assertEqual(len(await self.coll.distinct("category")), 3)
+        # mongod collects distinct values in a set ordered by the collation.
+        self.assertEqual(
+            await self.coll.distinct("category", collation=Collation("fr")),
+            ["cafe", "cafE", "café"],
+        )
         self.assertEqual(
             await self.coll.count_documents({"category": "cafe"}, collation=FRENCH_PRIMARY), 3
         )
