@@ -6,9 +6,11 @@ import asyncio
 import contextlib
 import contextvars
 import gc
+import ipaddress
 import itertools
 import math
 import os
+import socket
 import sys
 import sysconfig
 import threading
@@ -93,6 +95,7 @@ class LoopRunner:
         # As asyncio.Runner does: only a loop we made ourselves becomes the current loop.
         self._sets_current = loop_factory is None
         self.loop.set_debug(debug)
+        _resolve_numeric_hosts_inline(self.loop)
         self.clock = VirtualClock(self.loop) if virtual_clock else None
         self._creators: weakref.WeakKeyDictionary[asyncio.Task[Any], int] = (
             weakref.WeakKeyDictionary()
@@ -275,6 +278,39 @@ class LoopRunner:
         if leaked:
             self.loop.run_until_complete(asyncio.sleep(0))  # runs connection_lost
         return leaked
+
+
+def _resolve_numeric_hosts_inline(loop: asyncio.AbstractEventLoop) -> None:
+    """``loop.getaddrinfo`` answers an IP literal itself instead of in a worker thread.
+
+    asyncio runs every ``getaddrinfo`` in the loop's default executor, whose first use
+    starts a thread and whose shutdown at class end starts another to join it: a few
+    hundred microseconds per class, for the toolkit's servers on 127.0.0.1 (PyMongo and
+    aiohttp resolve even a literal). A literal needs no DNS (``AI_NUMERICHOST`` makes sure),
+    as ``loop.create_connection`` already knows; names still go to the executor.
+    """
+    if not isinstance(loop, asyncio.BaseEventLoop):
+        return
+    resolve = loop.getaddrinfo
+
+    async def getaddrinfo(
+        host: Any, port: Any, *, family: int = 0, type: int = 0, proto: int = 0, flags: int = 0
+    ) -> list[Any]:
+        if isinstance(host, str) and _is_ip_literal(host):
+            return socket.getaddrinfo(
+                host, port, family, type, proto, flags | socket.AI_NUMERICHOST
+            )
+        return await resolve(host, port, family=family, type=type, proto=proto, flags=flags)
+
+    loop.getaddrinfo = getaddrinfo  # type: ignore[method-assign]
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 class _HeapScope:

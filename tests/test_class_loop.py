@@ -4,6 +4,7 @@ import asyncio
 import logging
 import os
 import socket
+import threading
 import time
 import unittest
 import warnings
@@ -226,3 +227,33 @@ class EventLoopMixinSharedLoopTests(unittest.TestCase):
             f"  socket to 127.0.0.1:{port}, opened during {Test.__module__}.{Test.__qualname__}"
             f".test_leaves_a_connection",
         )
+
+
+class ResolveLiteralTests(unittest.TestCase):
+    """An IP literal is resolved on the loop, without starting the executor's thread (which
+    would cost a thread and its join in every class); a name still goes to the executor."""
+
+    def test_literals_inline_names_in_the_executor(self):
+        seen = {}
+
+        class Test(AsyncTestCase):
+            async def test_it(self):
+                loop = asyncio.get_running_loop()
+                before = set(threading.enumerate())
+                for host in ("127.0.0.1", "::1"):
+                    seen[host] = await loop.getaddrinfo(host, 27017, type=socket.SOCK_STREAM)
+                seen["threads after literals"] = set(threading.enumerate()) - before
+                seen["localhost"] = await loop.getaddrinfo("localhost", 80)
+                seen["threads after a name"] = set(threading.enumerate()) - before
+
+        self.assertEqual(problems(run_class(Test)), [])
+        for host in ("127.0.0.1", "::1"):
+            self.assertEqual(
+                seen[host],
+                socket.getaddrinfo(
+                    host, 27017, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST
+                ),
+            )
+        self.assertEqual(seen["threads after literals"], set())
+        self.assertTrue(seen["localhost"])
+        self.assertEqual(len(seen["threads after a name"]), 1)  # the executor's worker

@@ -100,6 +100,9 @@ class _AwsClassState:
     clients: dict[str, Any] = field(default_factory=dict)
 
 
+_prepared = False  # whether _prepare ran once in this process (its imports are done)
+
+
 def _prepare(feature: str, endpoint: str | None) -> tuple[Any, Any, MotoServer | None]:
     """aiobotocore's session module, aioboto3 (or None: it is optional), the server."""
     session_module = require("aiobotocore.session", "aws", feature)
@@ -200,12 +203,18 @@ class MotoMixin(_MixinBase):
                     hint=did_you_mean(cls.aws_isolation, _ISOLATION_LEVELS),
                 )
             )
+        global _prepared
         endpoint = _read_endpoint()
-        # In a thread: the first imports of aiobotocore, moto and Flask take ~0.5 s, which
-        # would stall the class loop.
-        session_module, aioboto3, server = await asyncio.to_thread(
-            _prepare, cls.__qualname__, endpoint
-        )
+        # The first time in a thread: the imports of aiobotocore, moto and Flask take
+        # ~0.5 s, which would stall the class loop; after that, at once (a thread per
+        # class, and its join at class end, cost more than the rest of this set-up).
+        if _prepared:
+            session_module, aioboto3, server = _prepare(cls.__qualname__, endpoint)
+        else:
+            session_module, aioboto3, server = await asyncio.to_thread(
+                _prepare, cls.__qualname__, endpoint
+            )
+            _prepared = True
         if server is not None:
             cls.addClassCleanup(release_shared_server)
             endpoint = server.endpoint_url
