@@ -9,11 +9,15 @@ it, and it is closed by a class cleanup registered the moment it exists.
 This module overrides the private ``_call*`` methods that ``unittest.TestCase.run``
 calls (the same on 3.11 to 3.15); it does not rely on the loop machinery of
 ``IsolatedAsyncioTestCase`` (``asyncio.Runner`` and a per-test ``contextvars.Context``,
-``loop_factory`` from 3.12), nor on asyncio's event loop policies, deprecated in 3.14:
+``loop_factory`` from 3.13), nor on asyncio's event loop policies, deprecated in 3.14:
 loops come from ``loop_factory`` or ``asyncio.new_event_loop()``. Two messages follow
 CPython's text per version: from 3.14 the return-value warning ends with
 ``returned 'int'``, and the ``enterAsyncContext`` TypeError for a sync context manager
 adds "Did you mean to use enterContext()?".
+
+A test that a runner runs outside any suite (``unittest-parallel --level test``) is told
+apart by the ``_testRunEntered`` mark that ``unittest.TestSuite.run`` puts on its result
+(the same on 3.11 to 3.15); it then runs in a suite of one, so its class set-up runs.
 """
 
 from __future__ import annotations
@@ -439,6 +443,15 @@ class AsyncTestCase(_ClassLoop, unittest.IsolatedAsyncioTestCase):
     # -- per test -------------------------------------------------------------------
 
     def run(self, result: unittest.TestResult | None = None) -> unittest.TestResult | None:
+        if self._asynctestkitSentAlone(result):
+            assert result is not None
+            # A runner given this test alone (unittest-parallel --level test,
+            # TextTestRunner().run(test)): a suite of one runs its class (and module)
+            # set-up and tear-down around it. That suite forgets the previous class, so
+            # a result reused for the next lone test sets its class up again.
+            result._previousTestClass = None  # type: ignore[attr-defined]
+            unittest.TestSuite([self]).run(result)
+            return result
         try:
             # Called directly (not through super().run) so that a test's
             # DeprecationWarning points at the caller, as in CPython.
@@ -448,6 +461,16 @@ class AsyncTestCase(_ClassLoop, unittest.IsolatedAsyncioTestCase):
             raise
         finally:
             self._asynctestkitEnd()
+
+    def _asynctestkitSentAlone(self, result: unittest.TestResult | None) -> bool:
+        # unittest.TestSuite marks the result it runs (_testRunEntered, 3.4+); a test run
+        # outside any suite, whose class needs set-up that has not run, gets a suite here.
+        return (
+            isinstance(result, unittest.TestResult)
+            and not getattr(result, "_testRunEntered", False)
+            and type(self)._asynctestkitClassLoop() is None
+            and bool(_class_set_up_needed(type(self)))
+        )
 
     def _asynctestkitInterrupted(self, interrupt: KeyboardInterrupt) -> None:
         # unittest lets KeyboardInterrupt end the run at once: the test's cleanups, the
@@ -477,9 +500,9 @@ class AsyncTestCase(_ClassLoop, unittest.IsolatedAsyncioTestCase):
             scope = vars(type(self))["_asynctestkitClassScope"].child()
             self._asynctestkitOwnsLoop = False
         else:
-            # Run on its own (Test("test_x").run(), unittest-parallel --level test,
-            # .debug()): a loop for this test alone, as IsolatedAsyncioTestCase does;
-            # unless the class has set-up of its own, which a lone test cannot do without.
+            # Run on its own (Test("test_x").run(), .debug()): a loop for this test alone,
+            # as IsolatedAsyncioTestCase does; unless the class has set-up of its own,
+            # which a lone test cannot do without.
             why = _class_set_up_needed(type(self))
             if why:
                 raise RuntimeError(

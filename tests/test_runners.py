@@ -138,3 +138,9 @@ class RunnerTests(unittest.TestCase):
                 code, output = self.run_tool(*args, fail=True)
                 self.assertNotEqual(code, 0, output)
                 self.assertIn("failing on request", output)
+
+    def test_unittest_parallel_test_level_sets_each_class_up(self):
+        # Each test is sent alone; it runs with its class set-up (asyncSetUpClass) around it.
+        output = self.assertPasses(["-m", "unittest_parallel", "-j", "2", "--level", "test"], 4)
+        self.assertEqual(ran(output), 4, output)
+        self.assertNotIn("without its class set-up", output)
