@@ -3,11 +3,12 @@
 Prints medians (ms) and ratios for:
 
 - S3 put_object / get_object and SQS send_message / receive_message, each through
-  ``self.aws_client`` (AwsTestCase's server) and through an aioboto3 client on a plain
+  ``self.aws_client`` (AwsTestCase's server) and through an aiobotocore client on a plain
   ``moto.server.ThreadedMotoServer`` in the same test, on the same event loop;
 - the cost per test of per-test account isolation (``aws_isolation = "test"`` against
   ``"class"``, each test making one S3 call);
-- opening a fresh ``aioboto3.Session().client(...)`` inside a test, with the toolkit's
+- opening a fresh ``get_session().create_client(...)`` (aiobotocore) and, where aioboto3
+  is installed, ``aioboto3.Session().client(...)`` inside a test, with the toolkit's
   botocore data cache and without it.
 
 Usage: python benchmarks/bench_aws.py [--quick] [--calls N]
@@ -77,8 +78,8 @@ class _Calls(AwsTestCase):
                 "sqs": await self.aws_client("sqs"),
             },
             "plain": {
-                "s3": await self.enterAsyncContext(session.client("s3", **plain_kwargs)),
-                "sqs": await self.enterAsyncContext(session.client("sqs", **plain_kwargs)),
+                "s3": await self.enterAsyncContext(session.create_client("s3", **plain_kwargs)),
+                "sqs": await self.enterAsyncContext(session.create_client("sqs", **plain_kwargs)),
             },
         }
         sides = {}
@@ -187,30 +188,45 @@ class _FreshSession(AwsTestCase):
 
     async def test_fresh_sessions(self) -> None:
         asyncio.get_running_loop().set_debug(False)
+        for sdk, new_client in _fresh_clients().items():
+
+            async def open_client(service: str, new_client: Any = new_client) -> None:
+                async with new_client(service):
+                    pass
+
+            async def first_call(service: str, new_client: Any = new_client) -> None:
+                async with new_client(service) as client:
+                    if service == "s3":
+                        await client.list_buckets()
+                    else:
+                        await client.list_queues()
+
+            for kind, run in (("open", open_client), ("first call", first_call)):
+                for service in ("s3", "sqs"):
+                    op = functools.partial(_ignore_index, run, service)
+                    await op(0)  # the first load, paid once per process
+                    with_cache = await _time(self.samples, op)
+                    _botocore_cache.uninstall()
+                    try:
+                        without = await _time(max(5, self.samples // 5), op)
+                    finally:
+                        _botocore_cache.install()
+                    RESULTS[("fresh", sdk, kind, service)] = (_ms(with_cache), _ms(without))
+
+
+def _fresh_clients() -> dict[str, Callable[[str], Any]]:
+    """How app code opens a client on each installed SDK: a new session every time."""
+    from aiobotocore.session import get_session
+
+    clients: dict[str, Callable[[str], Any]] = {
+        "aiobotocore": lambda service: get_session().create_client(service)
+    }
+    try:
         import aioboto3
-
-        async def open_client(service: str) -> None:
-            async with aioboto3.Session().client(service):
-                pass
-
-        async def first_call(service: str) -> None:
-            async with aioboto3.Session().client(service) as client:
-                if service == "s3":
-                    await client.list_buckets()
-                else:
-                    await client.list_queues()
-
-        for kind, run in (("open", open_client), ("first call", first_call)):
-            for service in ("s3", "sqs"):
-                op = functools.partial(_ignore_index, run, service)
-                await op(0)  # the first load, paid once per process
-                with_cache = await _time(self.samples, op)
-                _botocore_cache.uninstall()
-                try:
-                    without = await _time(max(5, self.samples // 5), op)
-                finally:
-                    _botocore_cache.install()
-                RESULTS[("fresh", kind, service)] = (_ms(with_cache), _ms(without))
+    except ImportError:
+        return clients
+    clients["aioboto3"] = lambda service: aioboto3.Session().client(service)
+    return clients
 
 
 async def _ignore_index(run: Callable[[str], Awaitable[None]], service: str, _: int) -> None:
@@ -255,15 +271,18 @@ def main() -> None:
     print(f"Per-test overhead, median of {tests} tests, each opening a client for one S3 call (ms)")
     print(f"  aws_isolation='class' {per_class:.2f}, 'test' {per_test:.2f}")
     print(f"  cost of a fresh account per test: {per_test - per_class:.2f}")
-    print("Fresh aioboto3.Session().client(...) in a test (ms, median)")
-    for kind in ("open", "first call"):
-        for service in ("s3", "sqs"):
-            cached, uncached = RESULTS[("fresh", kind, service)]
-            label = f"{kind} {service}"
-            print(
-                f"  {label:<15} with the toolkit's cache {cached:6.2f}, "
-                f"without {uncached:6.2f} ({uncached / cached:.1f}x)"
-            )
+    import aiobotocore
+
+    print(f"A fresh client per call in a test (ms, median; aiobotocore {aiobotocore.__version__})")
+    for sdk in _fresh_clients():
+        for kind in ("open", "first call"):
+            for service in ("s3", "sqs"):
+                cached, uncached = RESULTS[("fresh", sdk, kind, service)]
+                label = f"{sdk} {kind} {service}"
+                print(
+                    f"  {label:<27} with the toolkit's cache {cached:6.2f}, "
+                    f"without {uncached:6.2f} ({uncached / cached:.1f}x)"
+                )
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ Upstream files, as of moto 5.2.5:
 - ``moto/core/base_backend.py``: ``BackendDict._instances`` (every BackendDict made),
   ``backend_lock``, and ``AccountSpecificBackend._generate_regions``, an ``lru_cache``;
 - ``moto/core/model_instances.py``: ``model_data``, and the ``instances_tracked`` list
-  moto's metaclass puts on each model class;
+  moto's metaclass (``InstanceTrackerMeta``) puts on each model class;
 - ``moto/s3/models.py``: ``s3_backends.bucket_accounts`` (global bucket names);
 - ``moto/moto_server/werkzeug_app.py``: ``DomainDispatcherApplication`` with its
   ``backend_url_patterns`` and ``get_backend_for_host`` (copied below, cached),
@@ -35,6 +35,7 @@ PRIVATE_NAMES: tuple[tuple[str, str], ...] = (
     ("moto.core.base_backend", "backend_lock"),
     ("moto.core.base_backend", "AccountSpecificBackend._generate_regions.cache_clear"),
     ("moto.core.model_instances", "model_data"),
+    ("moto.core.base_backend", "InstanceTrackerMeta"),
     ("moto.s3.models", "s3_backends.bucket_accounts"),
     ("moto.moto_server.werkzeug_app", "DomainDispatcherApplication.get_backend_for_host"),
     ("moto.moto_server.werkzeug_app", "create_backend_app"),

@@ -1,0 +1,84 @@
+"""The botocore data cache AWS classes install: shared while in force, undone exactly."""
+
+import unittest
+
+import botocore.hooks
+import botocore.session
+from aiobotocore import httpsession
+
+from asynctestkit import _botocore_compat
+from asynctestkit.aws import _botocore_cache
+
+
+def originals():
+    return (
+        botocore.session.create_loader,
+        botocore.session.Session._register_builtin_handlers,
+        botocore.hooks.accepts_kwargs,
+        httpsession.AIOHTTPSession._create_connector,
+        getattr(httpsession.AIOHTTPSession, "_build_ssl_contexts", None),
+    )
+
+
+async def ssl_context_of_a_new_http_session():
+    """The SSL context a fresh aiobotocore HTTP session would verify the endpoint with."""
+    session = httpsession.AIOHTTPSession()
+    if _botocore_compat.aiobotocore_layout() == "3.x":
+        return session._build_ssl_contexts(None)[0]
+    connector = session._create_connector(None)
+    try:
+        return connector._ssl
+    finally:
+        await connector.close()
+
+
+class BotocoreCacheTests(unittest.IsolatedAsyncioTestCase):
+    def setUp(self):
+        self.assertFalse(_botocore_cache.installed(), "another test left the cache installed")
+        self.before = originals()
+
+    def install(self):
+        _botocore_cache.install()
+        self.addCleanup(lambda: self.assertEqual(originals(), self.before))
+        self.addCleanup(_botocore_cache.uninstall)
+
+    async def test_new_sessions_share_loaded_data_and_ssl_contexts(self):
+        self.install()
+        first, second = botocore.session.Session(), botocore.session.Session()
+        self.assertIs(
+            first.get_component("data_loader")._cache, second.get_component("data_loader")._cache
+        )
+        self.assertIs(
+            await ssl_context_of_a_new_http_session(), await ssl_context_of_a_new_http_session()
+        )
+        # The shared model is the same data a session loads on its own.
+        shared = first.get_service_model("s3").operation_names
+        _botocore_cache.uninstall()
+        try:
+            self.assertEqual(
+                botocore.session.Session().get_service_model("s3").operation_names, shared
+            )
+        finally:
+            _botocore_cache.install()
+
+    async def test_uninstalled_nothing_is_shared(self):
+        first, second = botocore.session.Session(), botocore.session.Session()
+        self.assertIsNot(
+            first.get_component("data_loader")._cache, second.get_component("data_loader")._cache
+        )
+        self.assertIsNot(
+            await ssl_context_of_a_new_http_session(), await ssl_context_of_a_new_http_session()
+        )
+
+    def test_nested_installs_undo_with_the_last(self):
+        _botocore_cache.install()
+        _botocore_cache.install()
+        _botocore_cache.uninstall()
+        self.assertTrue(_botocore_cache.installed())
+        self.assertNotEqual(originals(), self.before)
+        _botocore_cache.uninstall()
+        self.assertEqual(originals(), self.before)
+        with self.assertRaisesRegex(
+            RuntimeError, r"^The shared botocore data cache: uninstall\(\) was called more often"
+        ):
+            _botocore_cache.uninstall()
