@@ -155,11 +155,5 @@ class AggregateTests:
             await self.db.command({"aggregate": "orders", "pipeline": []})
         self.assertEqual(caught.exception.code, 9)
 
-    async def test_change_streams_are_refused_not_faked(self):
-        with self.assertRaises(OperationFailure) as caught:
-            await self.db["orders"].aggregate([{"$changeStream": {}}])
-        self.assertEqual(caught.exception.code, 238)
-        self.assertEqual(caught.exception.details["codeName"], "NotImplemented")
-
 
 globals().update(for_each_client(AggregateTests))

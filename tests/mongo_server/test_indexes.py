@@ -82,12 +82,15 @@ class IndexTests:
         self.assertEqual(specs["k_1"]["partialFilterExpression"], {"k": {"$gt": 5}})
         self.assertEqual(specs["created_1"]["expireAfterSeconds"], 3600)
 
-    async def test_ttl_index_expires_documents(self):
+    async def test_ttl_index_expires_documents_at_the_monitor_pass(self):
+        # core/index-ttl: documents are removed by the TTL monitor's passes, not at once.
         await self.coll.create_index("at", expireAfterSeconds=60)
         old = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1)
         await self.coll.insert_many(
             [{"at": old}, {"at": datetime.datetime.now(datetime.timezone.utc)}]
         )
+        self.assertEqual(await self.coll.count_documents({}), 2)
+        await self.db.command({"asynctestkitTTLMonitor": 1})
         self.assertEqual(await self.coll.count_documents({}), 1)
 
     async def test_text_index_and_text_search(self):

@@ -21,6 +21,7 @@ from asynctestkit.mongo.server._errors import (
     FAILED_TO_PARSE,
     OPERATION_NOT_SUPPORTED_IN_TRANSACTION,
     OUT_NOT_LAST_STAGE,
+    STAGE_NOT_FIRST,
     STAGE_NOT_ONE_FIELD,
     TYPE_MISMATCH,
     UNRECOGNIZED_STAGE,
@@ -216,6 +217,8 @@ def _aggregate(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str
     if body.get("let"):
         raise not_implemented("aggregate with 'let' variables")
     batch_size = int_field(cursor_opts, "aggregate.cursor", "batchSize", None)
+    if pipeline and next(iter(pipeline[0])) == "$changeStream":
+        return backend.streams.open(ctx, body, pipeline)
     if target == 1:
         if pipeline and next(iter(pipeline[0])) == "$documents":
             raise not_implemented("$documents")
@@ -230,7 +233,11 @@ def _aggregate(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str
             raise CommandError(
                 OUT_NOT_LAST_STAGE, f"{stage_name} can only be the final stage in the pipeline"
             )
-        if stage_name in ("$changeStream", "$search", "$searchMeta", "$vectorSearch"):
+        if stage_name == "$changeStream":
+            raise CommandError(
+                STAGE_NOT_FIRST, "$changeStream is only valid as the first stage in a pipeline."
+            )
+        if stage_name in ("$search", "$searchMeta", "$vectorSearch"):
             raise not_implemented(stage_name)
         if stage_name in ("$currentOp", "$listLocalSessions", "$listSessions", "$collStats"):
             raise not_implemented(stage_name)

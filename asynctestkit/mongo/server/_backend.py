@@ -16,6 +16,7 @@ from bson.objectid import ObjectId
 
 from asynctestkit.mongo.server import _engine
 from asynctestkit.mongo.server._args import check_db_name
+from asynctestkit.mongo.server._changes import ChangeLog
 from asynctestkit.mongo.server._cursors import CursorManager
 from asynctestkit.mongo.server._engine import Engine, Transaction, views
 from asynctestkit.mongo.server._errors import (
@@ -31,6 +32,8 @@ from asynctestkit.mongo.server._errors import (
 )
 from asynctestkit.mongo.server._registry import _COMMANDS, Context
 from asynctestkit.mongo.server._sessions import Session
+from asynctestkit.mongo.server._streams import Pending, Streams
+from asynctestkit.mongo.server._ttl import TTLMonitor
 
 # Importing the command modules registers their commands.
 from asynctestkit.mongo.server import (  # noqa: F401  isort: skip
@@ -40,6 +43,7 @@ from asynctestkit.mongo.server import (  # noqa: F401  isort: skip
     _info,
     _reads,
     _snapshots,
+    _ttl,
     _writes,
 )
 
@@ -70,6 +74,9 @@ class Backend:
     def __init__(self) -> None:
         self.engine = Engine()
         self.cursors = CursorManager()
+        self.changes = ChangeLog()
+        self.streams = Streams(self)
+        self.ttl = TTLMonitor(self)
         self.sessions: dict[bytes, Session] = {}
         # asynctestkitSnapshot: database -> collection -> documents (MongoTestCase restores).
         self.snapshots: dict[str, dict[str, Any]] = {}
@@ -87,8 +94,11 @@ class Backend:
 
     def handle(
         self, body: dict[str, Any], connection_id: int, local_address: str, db: str | None = None
-    ) -> dict[str, Any]:
-        """Run one command; errors become mongod's error replies, never exceptions."""
+    ) -> dict[str, Any] | Pending:
+        """Run one command; errors become mongod's error replies, never exceptions.
+
+        A getMore waiting for change events answers later: a :class:`Pending` reply.
+        """
         try:
             with warnings.catch_warnings():
                 # The engine warns about no-op options; under -W error that would fail
@@ -102,7 +112,7 @@ class Backend:
 
     def _dispatch(
         self, body: dict[str, Any], connection_id: int, local_address: str, db: str | None
-    ) -> dict[str, Any]:
+    ) -> dict[str, Any] | Pending:
         if not body:
             raise CommandError(COMMAND_NOT_FOUND, "no such command: ''")
         name = next(iter(body))
@@ -143,6 +153,7 @@ class Backend:
             if canonical in ("commitTransaction", "abortTransaction"):
                 if canonical == "commitTransaction":
                     session.commit()
+                    self.changes.commit(txn)
                 else:
                     session.abort()
                 return {"ok": 1.0}
@@ -188,6 +199,7 @@ class Backend:
         engine = self.engine
         _engine.forget_database(engine, db)
         self.snapshots.pop(db, None)
+        self.ttl.reset(db)
         # Write versions matter only to open transactions whose snapshot has this database:
         # a later snapshot is newer than every one of them.
         if not any(

@@ -218,17 +218,21 @@ def _drop(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, Any
     count = 1 + len(collection_info(store).indexes)
     _engine.drop_collection(db_store, name)
     backend.wrote(ctx, name)
+    backend.changes.drop(ctx.db, name)
     return {"nIndexesWas": count, "ns": ctx.ns(name), "ok": 1.0}
 
 
 @command("dropDatabase")
 def _drop_database(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     db_store = ctx.db_store()
+    collections = _engine.created_collection_names(db_store)
     for name in _engine.entry_names(db_store):
         backend.wrote(ctx, name)
     for name in list(views(db_store)):
         backend.wrote(ctx, name)
     backend.forget_database(ctx.db)
+    if collections:
+        backend.changes.drop_database(ctx.db, collections)
     return {"ok": 1.0}
 
 
@@ -265,6 +269,7 @@ def _rename_collection(backend: Backend, ctx: Context, body: dict[str, Any]) -> 
     _engine.rename_collection(db_store, src_coll, dst_coll)
     backend.wrote(rctx, src_coll)
     backend.wrote(rctx, dst_coll)
+    backend.changes.rename(src_db, src_coll, dst_coll)
     return {"ok": 1.0}
 
 
@@ -345,7 +350,6 @@ def _coll_mod_index(
         reply["expireAfterSeconds_old"] = spec["expireAfterSeconds"]
         reply["expireAfterSeconds_new"] = change["expireAfterSeconds"]
         spec["expireAfterSeconds"] = change["expireAfterSeconds"]
-        _engine.set_ttl(store, spec["name"], change["expireAfterSeconds"])
     if "hidden" in change:
         reply["hidden_old"] = bool(spec.get("hidden", False))
         reply["hidden_new"] = bool(change["hidden"])

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import importlib
 import re
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ filtering: Any = importlib.import_module("mongomock_ng.filtering")
 helpers: Any = importlib.import_module("mongomock_ng.helpers")
 _store: Any = importlib.import_module("mongomock_ng.store")
 _aggregate: Any = importlib.import_module("mongomock_ng.aggregate")
+_collection: Any = importlib.import_module("mongomock_ng.collection")
 _process_pipeline = _aggregate.process_pipeline
 
 
@@ -114,6 +116,23 @@ _TYPE_NUMBERS = {
     127: "maxKey",
 }
 filtering.TYPE_MAP.update({n: filtering.TYPE_MAP[name] for n, name in _TYPE_NUMBERS.items()})
+# Change events need each updated document as it was before the update. mongomock-ng's
+# Collection._update_documents (collection.py) updates the stored document in place, right
+# after taking a copy with _clone_document to roll back with: :func:`update` keeps those
+# copies, per thread (every server has a thread of its own).
+_clone_document = _collection._clone_document
+_captured = threading.local()
+
+
+def _clone_and_keep(document: Any) -> Any:
+    clone = _clone_document(document)
+    into = getattr(_captured, "into", None)
+    if into is not None and isinstance(document, dict) and "_id" in document:
+        into.setdefault(_key(document["_id"]), clone)
+    return clone
+
+
+_collection._clone_document = _clone_and_keep
 CollectionStore = Any
 DatabaseStore = Any
 ServerStore = Any
@@ -246,6 +265,8 @@ class Transaction:
         self.store = _SnapshotStore(engine)
         self.client: Any = mongomock.MongoClient(_store=self.store)
         self.written: set[tuple[str, str]] = set()
+        # The change events of the transaction's writes, appended to the log at commit.
+        self.changes: list[dict[str, Any]] = []
 
     def check_conflict(self, db: str, coll: str) -> None:
         """Fail like mongod when someone else wrote ``db.coll`` after our snapshot."""
@@ -309,6 +330,8 @@ UPSTREAM: tuple[tuple[Any, str], ...] = (
     (_aggregate, "_PIPELINE_HANDLERS"),
     (filtering, "TYPE_MAP"),
     (filtering, "BsonComparable"),
+    (_collection, "_clone_document"),
+    (helpers, "hashdict"),
 )
 
 # The engine's "no value here" marker (a missing field on a path).
@@ -407,12 +430,6 @@ def validation_options(store: CollectionStore) -> dict[str, Any]:
     return options
 
 
-def set_ttl(store: CollectionStore, index: str, seconds: Any) -> None:
-    engine_spec = store.indexes.get(index)
-    if engine_spec is not None:
-        engine_spec["expireAfterSeconds"] = seconds
-
-
 def drop_engine_index(store: CollectionStore, index: str) -> None:
     store.indexes.pop(index, None)
     store._ttl_indexes.pop(index, None)
@@ -437,17 +454,68 @@ def all_documents(store: CollectionStore) -> Any:
     return store.documents
 
 
-def insert(collection: Any, doc: dict[str, Any], *, validate: bool) -> None:
-    collection._insert(doc, validate=validate)
+def _key(value: Any) -> Any:
+    """The engine's key for an ``_id`` (documents as _id values are hashed)."""
+    return helpers.hashdict(value) if isinstance(value, dict) else value
 
 
-def update(collection: Any, query: dict[str, Any], update: Any, **options: Any) -> Any:
-    """The engine's update, with its raw result (n, nModified, upserted)."""
-    return collection._update(query, update, **options)
+def stored(store: CollectionStore, _id: Any) -> dict[str, Any] | None:
+    """The stored document (live, not a copy) with this ``_id``."""
+    found: dict[str, Any] | None = store._documents.get(_key(_id))
+    return found
 
 
-def delete(collection: Any, query: dict[str, Any], *, multi: bool = False) -> Any:
-    return collection._delete(query, multi=multi)
+def insert(collection: Any, doc: dict[str, Any], *, validate: bool) -> dict[str, Any]:
+    """Insert; return the document as stored (live)."""
+    _id = collection._insert(doc, validate=validate)
+    found = stored(collection._store, _id)
+    assert found is not None
+    return found
+
+
+def update(
+    collection: Any, query: dict[str, Any], update: Any, **options: Any
+) -> tuple[Any, list[tuple[dict[str, Any], dict[str, Any]]]]:
+    """The engine's update: its raw result (n, nModified, upserted), and (before, after)
+    of each document it matched, in order (after: live; equal to before if unchanged)."""
+    before: dict[Any, dict[str, Any]] = {}
+    _captured.into = before
+    try:
+        result = collection._update(query, update, **options)
+    finally:
+        _captured.into = None
+    pairs = []
+    for key, old in before.items():
+        new = collection._store._documents.get(key)
+        if new is not None:
+            pairs.append((old, new))
+    return result, pairs
+
+
+def delete(collection: Any, query: dict[str, Any], *, multi: bool = False) -> list[dict[str, Any]]:
+    """Delete the first matching document (every one with ``multi``); return copies."""
+    # What mongomock-ng's Collection._delete does, keeping the deleted documents.
+    found = list(collection.find(query) if multi else collection.find(query, limit=1))
+    documents = collection._store._documents
+    for doc in found:
+        del documents[_key(doc["_id"])]
+    return found
+
+
+def transform(
+    docs: list[dict[str, Any]], database: Any, pipeline: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Run aggregation stages over documents of no collection (change events)."""
+    return list(_aggregate.process_pipeline(docs, database, pipeline, None))
+
+
+def find_by_key(engine: Engine, db: str, coll: str, key: dict[str, Any]) -> dict[str, Any] | None:
+    """A copy of the document ``db.coll`` has under ``key`` ({_id: ...}) now, or None."""
+    db_store = engine.store._databases.get(db)
+    if db_store is None or not is_created(db_store, coll):
+        return None
+    found = stored(db_store[coll], key["_id"])
+    return None if found is None else copy.deepcopy(found)
 
 
 def project(collection: Any, doc: dict[str, Any], projection: dict[str, Any] | None) -> Any:

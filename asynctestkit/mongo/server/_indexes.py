@@ -254,10 +254,10 @@ def _create_indexes(backend: Backend, ctx: Context, body: dict[str, Any]) -> dic
             keys = [(k, v) for k, v in spec["key"].items() if k not in ("_fts", "_ftsx")]
             if "_fts" in spec["key"]:
                 keys = [(k, "text") for k in spec["weights"]]
+            # Not expireAfterSeconds: the engine would expire on every read, by the wall
+            # clock; the server's TTL monitor (_ttl) expires in passes, as mongod does.
             options = {
-                k: spec[k]
-                for k in ("unique", "sparse", "partialFilterExpression", "expireAfterSeconds")
-                if k in spec
+                k: spec[k] for k in ("unique", "sparse", "partialFilterExpression") if k in spec
             }
             collection.create_index(keys, name=spec["name"], **options)
             created.append(spec["name"])

@@ -217,6 +217,7 @@ def _end_sessions(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[
             key = bytes(lsid["id"])
             backend.sessions.pop(key, None)
             backend.cursors.kill_session(key)
+            backend.streams.kill_session(key)
     return {"ok": 1.0}
 
 

@@ -147,6 +147,11 @@ def _get_more(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str,
             MISSING_FIELD, "BSON field 'getMore.collection' is missing but a required field"
         )
     batch_size = int_field(body, "getMore", "batchSize", None)
+    if int(cursor_id) in backend.streams:
+        # A change stream: maxTimeMS is how long to wait for events (maxAwaitTimeMS).
+        return backend.streams.get_more(  # type: ignore[return-value]
+            int(cursor_id), collection, ctx.db, batch_size, body.get("maxTimeMS")
+        )
     cursor = backend.cursors.get_more(int(cursor_id), collection, ctx.db, batch_size)
     return {"cursor": cursor, "ok": 1.0}
 
@@ -158,7 +163,9 @@ def _kill_cursors(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[
         raise CommandError(
             MISSING_FIELD, "BSON field 'killCursors.cursors' is missing but a required field"
         )
-    killed, missing = backend.cursors.kill(int(i) for i in ids)
+    streams = [int(i) for i in ids if backend.streams.kill(int(i))]
+    killed, missing = backend.cursors.kill(int(i) for i in ids if int(i) not in streams)
+    killed += streams
     return {
         "cursorsKilled": [bson.Int64(i) for i in killed],
         "cursorsNotFound": [bson.Int64(i) for i in missing],

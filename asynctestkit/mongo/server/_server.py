@@ -21,6 +21,7 @@ from asynctestkit.mongo.server._errors import (
     CommandError,
 )
 from asynctestkit.mongo.server._info import arbiter_reply
+from asynctestkit.mongo.server._streams import Pending
 
 START_TIMEOUT = 10.0
 _NOT_STARTED = (
@@ -48,6 +49,9 @@ class _Connection(asyncio.Protocol):
         self._local = ""
         # A streamed (awaitable) hello's next reply.
         self._hello_timer: asyncio.TimerHandle | None = None
+        # An awaitData getMore waiting for change events: later messages wait behind it,
+        # as mongod answers a connection's requests in order.
+        self._waiting: asyncio.Task[None] | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -63,6 +67,8 @@ class _Connection(asyncio.Protocol):
         if self._hello_timer is not None:
             self._hello_timer.cancel()
             self._hello_timer = None
+        if self._waiting is not None:
+            self._waiting.cancel()
         if self._transport is not None:
             self._server._transports.discard(self._transport)
             self._transport = None
@@ -70,9 +76,12 @@ class _Connection(asyncio.Protocol):
                 self._backend.connections -= 1
 
     def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        self._answer_buffered()
+
+    def _answer_buffered(self) -> None:
         buffer = self._buffer
-        buffer += data
-        while len(buffer) >= 16:
+        while len(buffer) >= 16 and self._waiting is None:
             length = int.from_bytes(buffer[:4], "little", signed=True)
             if length < 16 or length > _wire.MAX_MESSAGE_SIZE:
                 self._abort()
@@ -87,10 +96,26 @@ class _Connection(asyncio.Protocol):
                 # Not a MongoDB message we can parse: mongod closes the connection too.
                 self._abort()
                 return
+            if isinstance(reply, tuple):
+                request, pending = reply
+                self._waiting = asyncio.get_running_loop().create_task(
+                    self._answer_later(request, pending)
+                )
+                self._server._tasks.add(self._waiting)
+                self._waiting.add_done_callback(self._server._tasks.discard)
+                return
             if reply is not None and self._transport is not None:
                 self._transport.write(reply)
 
-    def _answer(self, message: memoryview) -> bytes | None:
+    async def _answer_later(self, request: _wire.Request, pending: Pending) -> None:
+        body = await pending.reply()
+        self._waiting = None
+        if self._transport is None:
+            return
+        self._transport.write(_wire.encode_reply(request, body))
+        self._answer_buffered()
+
+    def _answer(self, message: memoryview) -> bytes | tuple[_wire.Request, Pending] | None:
         try:
             request = _wire.parse(message)
         except _wire.DocumentTooLarge as exc:
@@ -115,11 +140,13 @@ class _Connection(asyncio.Protocol):
             return None
         else:
             body = self._command(request.body)
+        if isinstance(body, Pending):
+            return request, body
         if request.more_to_come:
             return None
         return _wire.encode_reply(request, body)
 
-    def _command(self, body: dict[str, Any], db: str | None = None) -> dict[str, Any]:
+    def _command(self, body: dict[str, Any], db: str | None = None) -> dict[str, Any] | Pending:
         if self.arbiter:
             return arbiter_reply(self._backend, body, self._id, self._local)
         return self._backend.handle(body, self._id, self._local, db)
@@ -147,7 +174,9 @@ class _Connection(asyncio.Protocol):
             if self._transport is None:
                 return
             more = request.exhaust_allowed
-            message = _wire.encode_reply(request, self._command(body), more_to_come=more)
+            hello = self._command(body)
+            assert not isinstance(hello, Pending)
+            message = _wire.encode_reply(request, hello, more_to_come=more)
             self._transport.write(message)
             if more:
                 self._hello_timer = loop.call_later(wait_ms / 1000, reply)
@@ -195,6 +224,7 @@ class EmbeddedMongoServer(StartStop["EmbeddedMongoServer"]):
         # The replica set's second member (an arbiter) listens on a port of its own.
         self._arbiter: asyncio.Server | None = None
         self._transports: set[asyncio.Transport] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         self._ready = threading.Event()
         self._start_error: BaseException | None = None
         self._stopping = False
@@ -328,16 +358,21 @@ class EmbeddedMongoServer(StartStop["EmbeddedMongoServer"]):
         self._backend.primary_port = self._port
         self._backend.arbiter_port = int(arbiter.sockets[0].getsockname()[1])
         threading.current_thread().name = f"asynctestkit-mongo-{self.address}"
+        self._backend.ttl.start(loop)
         self._ready.set()
         try:
             loop.run_forever()
         finally:
+            self._backend.ttl.stop()
             for each in servers:
                 each.close()
             for transport in list(self._transports):
                 transport.abort()
-            # Let the aborted transports run their connection_lost callbacks.
+            # Let the aborted transports run their connection_lost callbacks (which cancel
+            # waiting getMores), then let the cancelled waits finish.
             loop.run_until_complete(asyncio.sleep(0))
+            if self._tasks:
+                loop.run_until_complete(asyncio.wait(list(self._tasks)))
             for each in servers:
                 loop.run_until_complete(each.wait_closed())
             loop.close()

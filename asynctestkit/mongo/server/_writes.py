@@ -20,6 +20,7 @@ from asynctestkit.mongo.server._args import (
     translate,
     type_name,
 )
+from asynctestkit.mongo.server._changes import records_images
 from asynctestkit.mongo.server._errors import (
     FAILED_TO_PARSE,
     INVALID_ID_FIELD,
@@ -92,7 +93,8 @@ def _insert(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, A
                 if "_id" not in doc:
                     # mongod puts a generated _id first.
                     doc = {"_id": ObjectId(), **doc}
-                _engine.insert(collection, doc, validate=validate)
+                stored = _engine.insert(collection, doc, validate=validate)
+                backend.changes.insert(ctx, name, stored)
                 n += 1
             except Exception as exc:
                 errors.append(translate(exc, ctx, name).write_error(index))
@@ -175,7 +177,7 @@ _UPDATE_OPERATORS = frozenset(
 
 
 def _update_one_statement(
-    ctx: Context, name: str, statement: dict[str, Any], validate: bool, let: Any
+    backend: Backend, ctx: Context, name: str, statement: dict[str, Any], validate: bool, let: Any
 ) -> dict[str, Any]:
     allowed = {
         "q",
@@ -220,18 +222,38 @@ def _update_one_statement(
             return {"n": 0, "nModified": 0}
     query = prepare_filter(ctx, name, query)
     collection = ctx.collection(name)
-    return dict(
-        _engine.update(
-            collection,
-            query,
-            update,
-            upsert=upsert,
-            multi=multi,
-            array_filters=statement.get("arrayFilters"),
-            sort=sort,
-            validate=validate,
-        )
+    result, changed = _engine.update(
+        collection,
+        query,
+        update,
+        upsert=upsert,
+        multi=multi,
+        array_filters=statement.get("arrayFilters"),
+        sort=sort,
+        validate=validate,
     )
+    _record_update(backend, ctx, name, update, result, changed)
+    return dict(result)
+
+
+def _record_update(
+    backend: Backend,
+    ctx: Context,
+    name: str,
+    update: Any,
+    result: Any,
+    changed: list[tuple[dict[str, Any], dict[str, Any]]],
+) -> None:
+    """The change events of an update: one per document changed, and an upserted insert."""
+    store = ctx.coll_store(name)
+    images = records_images(store)
+    for before, after in changed:
+        backend.changes.update(ctx, name, before, after, update, images)
+    upserted = result.get("upserted")
+    if upserted is not None:
+        inserted = _engine.stored(store, upserted)
+        if inserted is not None:
+            backend.changes.insert(ctx, name, inserted)
 
 
 def _matching_ids(
@@ -260,7 +282,9 @@ def _update(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, A
     try:
         for index, statement in enumerate(statements):
             try:
-                result = _update_one_statement(ctx, name, statement, validate, body.get("let"))
+                result = _update_one_statement(
+                    backend, ctx, name, statement, validate, body.get("let")
+                )
             except Exception as exc:
                 errors.append(translate(exc, ctx, name).write_error(index))
                 if ordered:
@@ -314,8 +338,11 @@ def _delete(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, A
                     ids = _matching_ids(ctx, name, query, collation, None, multi)
                     query, multi = {"_id": {"$in": ids}}, True
                 query = prepare_filter(ctx, name, query)
-                result = _engine.delete(collection, query, multi=multi)
-                n += result["n"]
+                deleted = _engine.delete(collection, query, multi=multi)
+                images = records_images(ctx.coll_store(name))
+                for doc in deleted:
+                    backend.changes.delete(ctx, name, doc, images)
+                n += len(deleted)
             except Exception as exc:
                 errors.append(translate(exc, ctx, name).write_error(index))
                 if ordered:
@@ -382,7 +409,9 @@ def _find_and_modify(backend: Backend, ctx: Context, body: dict[str, Any]) -> di
         if remove:
             value = None
             if old is not None:
-                _engine.delete(collection, {"_id": old["_id"]})
+                images = records_images(ctx.coll_store(name))
+                for deleted in _engine.delete(collection, {"_id": old["_id"]}):
+                    backend.changes.delete(ctx, name, deleted, images)
                 value = _engine.project(collection, old, projection)
             last_error = {"n": 1 if old is not None else 0}
             backend.wrote(ctx, name)
@@ -394,7 +423,7 @@ def _find_and_modify(backend: Backend, ctx: Context, body: dict[str, Any]) -> di
                 "value": None,
                 "ok": 1.0,
             }
-        result = _engine.update(
+        result, changed = _engine.update(
             collection,
             target,
             update,
@@ -402,6 +431,7 @@ def _find_and_modify(backend: Backend, ctx: Context, body: dict[str, Any]) -> di
             array_filters=body.get("arrayFilters"),
             validate=not body.get("bypassDocumentValidation", False),
         )
+        _record_update(backend, ctx, name, update, result, changed)
         backend.wrote(ctx, name)
         if old is not None:
             last_error = {"n": 1, "updatedExisting": True}
