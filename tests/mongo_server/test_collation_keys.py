@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import unittest
 
-from asynctestkit.mongo.server._collation import ICU_VERSION, CollatedStr, parse
+from asynctestkit.mongo.server._collation import (
+    _ASCII_ELEMENTS,
+    ICU_VERSION,
+    CollatedStr,
+    _table,
+    parse,
+)
 from asynctestkit.mongo.server._errors import CommandError
 
 
@@ -147,6 +153,19 @@ class DocumentTests(unittest.TestCase):
         )
         # Against a plain string (never collated), a collated one compares as a string.
         self.assertNotEqual(a, "a@X.org")
+
+
+class TableTests(unittest.TestCase):
+    def test_the_built_in_ascii_elements_are_the_tables(self):
+        for code in range(128):
+            with self.subTest(code=code):
+                self.assertEqual([_ASCII_ELEMENTS[chr(code)]], _table().elements(chr(code)))
+
+    def test_non_ascii_text_goes_through_the_table(self):
+        # "é" is e plus a secondary accent element (NFD), "ﬁ" expands to two elements.
+        collation = _collation(strength=1)
+        self.assertEqual(collation.key("é"), collation.key("e"))
+        self.assertEqual(collation.key("ﬁ"), collation.key("fi"))
 
 
 class ErrorTests(unittest.TestCase):

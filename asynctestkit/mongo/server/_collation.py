@@ -126,18 +126,9 @@ class _Table:
             if elements.startswith("[*"):
                 first = chr(int(chars.split()[0], 16))
                 self.variable_group.setdefault(int(elements[2:6], 16), _group(first))
-        # DUCET has no contraction among ASCII characters: ASCII text (most keys: emails,
-        # names, codes) maps character by character.
-        self.ascii = {chr(i): self._lookup(chr(i)) for i in range(128)}
 
     def elements(self, text: str) -> list[tuple[int, int, int]]:
         """Collation elements of ``text`` (NFD), primaries regrouped as CLDR root has them."""
-        if text.isascii():
-            ascii_elements = self.ascii
-            return [element for ch in text for element in ascii_elements[ch]]
-        return self._lookup(text)
-
-    def _lookup(self, text: str) -> list[tuple[int, int, int]]:
         out = []
         group = self.variable_group
         for element in self.collator.collation_elements(text):
@@ -152,6 +143,45 @@ class _Table:
 @lru_cache(maxsize=1)
 def _table() -> _Table:
     return _Table()
+
+
+# DUCET 8.0 gives each ASCII character one collation element and has no contraction among
+# them, so ASCII text (most keys: emails, names, codes) needs no table: these are their
+# primaries, regrouped as _Table does (secondary 0x20; tertiary 0x02, 0x08 for capitals;
+# all three 0 for the ignorable controls). test_collation_keys checks them against the table.
+# fmt: off
+_ASCII_PRIMARIES = (
+    0x00000, 0x00000, 0x00000, 0x00000, 0x00000, 0x00000, 0x00000, 0x00000,
+    0x00000, 0x10201, 0x10202, 0x10203, 0x10204, 0x10205, 0x00000, 0x00000,
+    0x00000, 0x00000, 0x00000, 0x00000, 0x00000, 0x00000, 0x00000, 0x00000,
+    0x00000, 0x00000, 0x00000, 0x00000, 0x00000, 0x00000, 0x00000, 0x00000,
+    0x10209, 0x2025F, 0x20305, 0x20391, 0x51B8D, 0x20392, 0x2038F, 0x202FE,
+    0x20310, 0x20311, 0x20388, 0x305F6, 0x20221, 0x2020D, 0x20274, 0x2038D,
+    0x51BB8, 0x51BB9, 0x51BBA, 0x51BBB, 0x51BBC, 0x51BBD, 0x51BBE, 0x51BBF,
+    0x51BC0, 0x51BC1, 0x20238, 0x20233, 0x305FA, 0x305FB, 0x305FC, 0x20264,
+    0x20387, 0x51BC2, 0x51BDB, 0x51BF5, 0x51C0A, 0x51C25, 0x51C60, 0x51C6F,
+    0x51C93, 0x51CAD, 0x51CC7, 0x51CE0, 0x51CF2, 0x51D25, 0x51D34, 0x51D58,
+    0x51D87, 0x51D9C, 0x51DAE, 0x51DEC, 0x51E10, 0x51E30, 0x51E5E, 0x51E70,
+    0x51E7A, 0x51E86, 0x51E9C, 0x20312, 0x2038E, 0x20313, 0x30466, 0x2020B,
+    0x30463, 0x51BC2, 0x51BDB, 0x51BF5, 0x51C0A, 0x51C25, 0x51C60, 0x51C6F,
+    0x51C93, 0x51CAD, 0x51CC7, 0x51CE0, 0x51CF2, 0x51D25, 0x51D34, 0x51D58,
+    0x51D87, 0x51D9C, 0x51DAE, 0x51DEC, 0x51E10, 0x51E30, 0x51E5E, 0x51E70,
+    0x51E7A, 0x51E86, 0x51E9C, 0x20314, 0x305FE, 0x20315, 0x30600, 0x00000,
+)
+# fmt: on
+_ASCII_ELEMENTS = {
+    chr(code): (primary, _COMMON_SECONDARY, 0x08 if chr(code).isupper() else _COMMON_TERTIARY)
+    if primary
+    else (0, 0, 0)
+    for code, primary in enumerate(_ASCII_PRIMARIES)
+}
+
+
+def _text_elements(text: str) -> list[tuple[int, int, int]]:
+    if text.isascii():
+        ascii_elements = _ASCII_ELEMENTS
+        return [ascii_elements[ch] for ch in text]
+    return _table().elements(text)
 
 
 def _case_rank(tertiary: int, upper_first: bool) -> int:
@@ -351,25 +381,20 @@ def unwrap(value: Any) -> Any:
 
 def _elements(text: str, numeric: bool) -> list[tuple[int, int, int]]:
     if not numeric:
-        return _table().elements(text)
+        return _text_elements(text)
     out: list[tuple[int, int, int]] = []
     start = 0
     for match in _DIGITS.finditer(text):
         if match.start() > start:
-            out.extend(_table().elements(text[start : match.start()]))
+            out.extend(_text_elements(text[start : match.start()]))
         out.extend(_numeric_elements(match.group()))
         start = match.end()
     if start < len(text):
-        out.extend(_table().elements(text[start:]))
+        out.extend(_text_elements(text[start:]))
     return out
 
 
 _DIGITS = re.compile(r"\d+")
-
-
-@lru_cache(maxsize=1)
-def _numeric_primary() -> int:
-    return _table().elements("0")[0][0]
 
 
 def _numeric_elements(digits: str) -> list[tuple[int, int, int]]:
@@ -381,7 +406,7 @@ def _numeric_elements(digits: str) -> list[tuple[int, int, int]]:
         run = values[chunk : chunk + 254]
         while len(run) > 1 and run[0] == 0:
             run = run[1:]
-        out.append((_numeric_primary(), _COMMON_SECONDARY, _COMMON_TERTIARY))
+        out.append((_ASCII_ELEMENTS["0"][0], _COMMON_SECONDARY, _COMMON_TERTIARY))
         out.append((len(run) + 2, 0, 0))
         out.extend((digit + 2, 0, 0) for digit in run)
     return out
