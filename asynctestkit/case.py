@@ -410,15 +410,13 @@ class AsyncTestCase(_ClassLoop, unittest.IsolatedAsyncioTestCase):
     def setUpClass(cls) -> None:
         super().setUpClass()
         cls._asynctestkitOpenClassLoop()
-        quiet = vars(cls)["_asynctestkitClassRunner"].quiet
         try:
             # The toolkit's own set-up (imports, servers, init_beanie) is not the user's
             # slow code: no slow-callback log for it in debug mode.
-            with quiet():
+            with vars(cls)["_asynctestkitClassRunner"].quiet():
                 cls._asynctestkitRunClass(cls._asynctestkitSetUpClass())
             cls._asynctestkitRunClass(cls.asyncSetUpClass())
-            with quiet():
-                cls._asynctestkitRunClass(cls._asynctestkitAfterSetUpClass())
+            cls._asynctestkitRunClass(cls._asynctestkitAfterSetUpClass())
         except KeyboardInterrupt:
             # unittest runs the class cleanups for an Exception only.
             cls.doClassCleanups()

@@ -124,11 +124,6 @@ class _Slow:
         await super()._asynctestkitSetUpClass()
         time.sleep(0.15)
 
-    @classmethod
-    async def _asynctestkitAfterSetUpClass(cls):
-        await super()._asynctestkitAfterSetUpClass()
-        time.sleep(0.15)
-
 
 class SlowCallbackLogTests(unittest.TestCase):
     def run_logged(self, Test):
