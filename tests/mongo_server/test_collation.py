@@ -52,6 +52,32 @@ class CollationTests:
         binary = [d["n"] for d in await self.coll.find({}, sort=[("n", 1)])]
         self.assertEqual(binary[:3], ["-10", "-2.1", "1"])
 
+    async def test_options_change_sort_order_and_equality(self):
+        # https://www.mongodb.com/docs/manual/reference/collation/ (caseFirst, alternate,
+        # maxVariable, caseLevel, backwards) and, for Canadian French,
+        # https://www.mongodb.com/docs/drivers/java/sync/current/crud/collations/
+        words = ["côté", "coté", "côte", "cote", "Cote", "co-te"]
+        await self.coll.insert_many([{"_id": w, "w": w} for w in words])
+
+        async def order(collation):
+            return [d["w"] for d in await self.coll.find({}, sort=[("w", 1)], collation=collation)]
+
+        self.assertEqual(
+            await order(Collation("fr_CA")), ["co-te", "cote", "Cote", "côte", "coté", "côté"]
+        )
+        self.assertEqual(
+            await order(Collation("fr")), ["co-te", "cote", "Cote", "coté", "côte", "côté"]
+        )
+        self.assertEqual((await order(Collation("en", caseFirst="upper")))[1:3], ["Cote", "cote"])
+        shifted = Collation("en", alternate="shifted")
+        self.assertEqual(await self.ids({"w": "cote"}, collation=shifted), ["cote", "co-te"])
+        spaces_only = Collation("en", alternate="shifted", maxVariable="space")
+        self.assertEqual(await self.ids({"w": "cote"}, collation=spaces_only), ["cote"])
+        case_level = Collation("en", strength=1, caseLevel=True)
+        self.assertEqual(
+            await self.ids({"w": "cote"}, collation=case_level), ["côté", "coté", "côte", "cote"]
+        )
+
     async def test_range_operators_compare_under_the_collation(self):
         # https://www.mongodb.com/docs/manual/reference/collation/ (strength 2: case ignored)
         await self.coll.insert_many(
