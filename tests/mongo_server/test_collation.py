@@ -143,6 +143,26 @@ class CollationTests:
         # $regex is never collated (https://www.mongodb.com/docs/manual/reference/operator/query/regex/).
         self.assertEqual(await self.ids({"a": {"$regex": "^a"}}, collation=ENGLISH_SECONDARY), [])
 
+    async def test_lookup_and_union_with_read_the_other_collection_collated(self):
+        # https://www.mongodb.com/docs/manual/reference/collation/ : an aggregation's
+        # collation governs its string comparisons, those of $lookup and $unionWith included.
+        await self.coll.insert_many([{"_id": 1, "name": "Ann"}, {"_id": 2, "name": "Bob"}])
+        orders = self.db["orders"]
+        await orders.insert_many([{"_id": 10, "who": "ANN"}, {"_id": 11, "who": "bob"}])
+        lookup = {
+            "$lookup": {"from": "orders", "localField": "name", "foreignField": "who", "as": "o"}
+        }
+        docs = await self.coll.aggregate([lookup], collation=ENGLISH_SECONDARY)
+        self.assertEqual([[o["_id"] for o in d["o"]] for d in docs], [[10], [11]])
+        docs = await self.coll.aggregate([lookup])
+        self.assertEqual([d["o"] for d in docs], [[], []])
+        union = [
+            {"$unionWith": "orders"},
+            {"$group": {"_id": {"$ifNull": ["$name", "$who"]}, "n": {"$sum": 1}}},
+        ]
+        groups = await self.coll.aggregate(union, collation=ENGLISH_SECONDARY)
+        self.assertEqual(sorted(g["n"] for g in groups), [2, 2])
+
     # -- writes -----------------------------------------------------------------------------
 
     async def test_find_and_modify_picks_the_first_match_under_the_collation(self):

@@ -315,6 +315,27 @@ class Collation:
             return [self.wrap_query(item) for item in query]
         return self.wrap(query)
 
+    def wrap_pipeline(self, pipeline: list[Any]) -> list[Any]:
+        """A pipeline whose filters and comparisons (sub-pipelines too) use this collation."""
+        out = []
+        for stage in pipeline:
+            name, spec = next(iter(stage.items()))
+            if name == "$match":
+                spec = self.wrap_query(spec)
+            elif name == "$facet" and isinstance(spec, dict):
+                spec = {facet: self.wrap_pipeline(stages) for facet, stages in spec.items()}
+            elif name in ("$lookup", "$unionWith") and isinstance(spec, dict):
+                spec = {
+                    key: self.wrap_pipeline(value)
+                    if key == "pipeline"
+                    else self.wrap_expressions(value)
+                    for key, value in spec.items()
+                }
+            else:
+                spec = self.wrap_expressions(spec)
+            out.append({name: spec})
+        return out
+
     def wrap_expressions(self, stage: Any) -> Any:
         """A pipeline stage whose comparison expressions compare strings under this collation.
 

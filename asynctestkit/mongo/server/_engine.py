@@ -592,14 +592,40 @@ def collated_aggregate(
 ) -> list[Any]:
     """The engine's aggregate over collated documents, filters and comparisons."""
     docs = [] if store is None else [collation.wrap(doc) for doc in store.documents]
-    stages = [
-        {"$match": collation.wrap_query(stage["$match"])}
-        if "$match" in stage
-        else collation.wrap_expressions(stage)
-        for stage in pipeline
-    ]
-    out = _aggregate.process_pipeline(docs, collection.database, stages, None)
+    database = _CollatedDatabase(collection.database, collation)
+    out = _aggregate.process_pipeline(docs, database, collation.wrap_pipeline(pipeline), None)
     return [unwrap(doc) for doc in out]
+
+
+class _CollatedDatabase:
+    """The database a collated pipeline sees: $lookup, $graphLookup and $unionWith read the
+    other collections' documents collated too (mongod compares them under the collation)."""
+
+    def __init__(self, database: Any, collation: Collation) -> None:
+        self._database = database
+        self._collation = collation
+
+    def get_collection(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        return _CollatedCollection(
+            self._database.get_collection(name, *args, **kwargs), self._collation
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._database, name)
+
+
+class _CollatedCollection:
+    def __init__(self, collection: Any, collation: Collation) -> None:
+        self._collection = collection
+        self._collation = collation
+
+    def find(self, filter: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if args or kwargs:
+            return self._collection.find(filter, *args, **kwargs)
+        return iter(collated_matches(self._collection._store, self._collation, filter or {}))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._collection, name)
 
 
 def unwrap_documents(store: CollectionStore) -> None:
