@@ -320,21 +320,20 @@ class _HeapScope:
     pydantic's schemas): about 70 ms, at every class end. Instead the heap that exists when
     the outermost loop opens is frozen (``gc.freeze()``, O(1)): the collection at its end
     walks only what was made since, which is every object the class could leave behind,
-    and unfreezes. What it would miss is a cycle that ties a new object to one made before
+    and unfreezes (the whole heap: a caller's own ``gc.freeze()`` before a class does not
+    outlast it). What it would miss is a cycle that ties a new object to one made before
     (the loaded test instance itself); that cycle is still collected later, as it would be
     without this toolkit.
     """
 
-    _depth = 0  # loops open in this process that froze, or found, the heap frozen
-    _froze = False  # whether the outermost one froze it (and must unfreeze it)
+    _depth = 0  # loops open in this process (the outermost one froze the heap)
 
     def __init__(self) -> None:
         cls = type(self)
         if cls._depth == 0:
-            # Someone else's frozen heap (a pre-fork server) is left alone: collect fully.
-            cls._froze = gc.get_freeze_count() == 0
-            if cls._froze:
-                gc.freeze()
+            # Whatever was frozen before is unfrozen at the end too: the freeze count
+            # cannot tell a caller's gc.freeze() apart (3.12 moves immortal objects there).
+            gc.freeze()
         cls._depth += 1
         self._open = True
 
@@ -354,8 +353,7 @@ class _HeapScope:
                 gc.collect()
         finally:
             cls._depth -= 1
-            if cls._depth == 0 and cls._froze:
-                cls._froze = False
+            if cls._depth == 0:
                 gc.unfreeze()
         found = []
         for w in caught:
