@@ -63,6 +63,10 @@ async def insert_class_data() -> None:
     await Event.insert_many([Event(batch="b", status="OK") for _ in range(10)])
 
 
+async def set_up_test_data(cls: type) -> None:
+    await insert_class_data()
+
+
 class Timing(unittest.TestResult):
     """Wall time of each test, set-up and tear-down included."""
 
@@ -130,7 +134,7 @@ def main() -> None:
     bare = run(unittest.defaultTestLoader.loadTestsFromTestCase(type("B", (Bare,), bare_body)))
     toolkit_body = {
         "document_models": MODELS,
-        "asyncSetUpTestData": classmethod(lambda cls: insert_class_data()),
+        "asyncSetUpTestData": classmethod(set_up_test_data),
     }
     toolkit = run(make_suite(MongoTestCase, toolkit_body, tests))
     seed = run(seed_suite(tests))
