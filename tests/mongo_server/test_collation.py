@@ -191,6 +191,25 @@ class CollationTests:
         )
         self.assertEqual(old, {"_id": 1, "category": "café", "status": "A"})
 
+    async def test_array_filters_compare_under_the_collation(self):
+        # https://www.mongodb.com/docs/manual/reference/collation/ ("Operations that Support
+        # Collation": update and findAndModify, whose arrayFilters are part of the operation).
+        await self.coll.insert_one({"_id": 1, "tags": ["Red", "blue", "RED"]})
+        await self.coll.update_one(
+            {"_id": 1},
+            {"$set": {"tags.$[t]": "green"}},
+            array_filters=[{"t": "red"}],
+            collation=ENGLISH_SECONDARY,
+        )
+        self.assertEqual((await self.coll.find_one({"_id": 1}))["tags"], ["green", "blue", "green"])
+        await self.coll.find_one_and_update(
+            {"_id": 1},
+            {"$set": {"tags.$[t]": "navy"}},
+            array_filters=[{"t": "BLUE"}],
+            collation=ENGLISH_SECONDARY,
+        )
+        self.assertEqual((await self.coll.find_one({"_id": 1}))["tags"], ["green", "navy", "green"])
+
     async def test_update_and_delete(self):
         # https://www.mongodb.com/docs/manual/reference/method/db.collection.updateMany/ and
         # .../db.collection.deleteMany/ ("Specify Collation").

@@ -151,8 +151,11 @@ class DocumentTests(unittest.TestCase):
             collation.wrap({"email": "X", "tags": ["Y"]}),
             collation.wrap({"email": "x", "tags": ["y"]}),
         )
-        # Against a plain string (never collated), a collated one compares as a string.
-        self.assertNotEqual(a, "a@X.org")
+        # Against a plain string, a collated one compares under its collation, either side.
+        self.assertEqual(a, "a@X.org")
+        self.assertEqual("a@X.org", a)
+        self.assertLess("a", collation.wrap("B"))
+        self.assertNotEqual(CollatedStr("A", collation.key("A")), "a")
 
 
 class TableTests(unittest.TestCase):

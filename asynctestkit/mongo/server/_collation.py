@@ -289,7 +289,7 @@ class Collation:
     def wrap(self, value: Any) -> Any:
         """``value`` with every string (not field names) compared under this collation."""
         if isinstance(value, str):
-            return CollatedStr(value, self.key(value))
+            return CollatedStr(value, self.key(value), self)
         if isinstance(value, dict):
             return {name: self.wrap(item) for name, item in value.items()}
         if isinstance(value, list):
@@ -434,13 +434,21 @@ def _numeric_elements(digits: str) -> list[tuple[int, int, int]]:
 
 
 class CollatedStr(str):
-    """A string that compares and hashes by its collation key (strings in a collated query)."""
+    """A string that compares and hashes by its collation key (strings in a collated query).
+
+    Compared with a plain string it compares under its collation too (Python asks the
+    subclass first, on either side), so a collated filter also works on plain documents.
+    """
 
     key: tuple[int, ...]
+    collation: Collation | None
 
-    def __new__(cls, value: str, key: tuple[int, ...]) -> CollatedStr:
+    def __new__(
+        cls, value: str, key: tuple[int, ...], collation: Collation | None = None
+    ) -> CollatedStr:
         self = super().__new__(cls, value)
         self.key = key
+        self.collation = collation
         return self
 
     # Immutable: copies are the same object (mongomock deep-copies documents).
@@ -454,7 +462,11 @@ class CollatedStr(str):
         return (CollatedStr, (str.__str__(self), self.key))
 
     def _other(self, other: object) -> tuple[int, ...] | None:
-        return other.key if isinstance(other, CollatedStr) else None
+        if isinstance(other, CollatedStr):
+            return other.key
+        if isinstance(other, str) and self.collation is not None:
+            return self.collation.key(other)
+        return None
 
     def __eq__(self, other: object) -> bool:
         key = self._other(other)

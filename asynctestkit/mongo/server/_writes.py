@@ -21,6 +21,7 @@ from asynctestkit.mongo.server._args import (
     type_name,
 )
 from asynctestkit.mongo.server._changes import records_images
+from asynctestkit.mongo.server._collation import Collation
 from asynctestkit.mongo.server._errors import (
     FAILED_TO_PARSE,
     INVALID_ID_FIELD,
@@ -212,6 +213,7 @@ def _update_one_statement(
     collation = collation_for(ctx, name, statement.get("collation"))
     upsert = bool(statement.get("upsert", False))
     sort = sort_list(statement.get("sort"))
+    array_filters = _collated(collation, statement.get("arrayFilters"))
     if collation is not None:
         ids = _matching_ids(ctx, name, query, collation, sort, multi)
         if ids:
@@ -228,7 +230,7 @@ def _update_one_statement(
         update,
         upsert=upsert,
         multi=multi,
-        array_filters=statement.get("arrayFilters"),
+        array_filters=array_filters,
         sort=sort,
         validate=validate,
     )
@@ -254,6 +256,13 @@ def _record_update(
         inserted = _engine.stored(store, upserted)
         if inserted is not None:
             backend.changes.insert(ctx, name, inserted)
+
+
+def _collated(collation: Collation | None, array_filters: Any) -> Any:
+    """arrayFilters compare under the operation's collation, as its filter does."""
+    if collation is None or array_filters is None:
+        return array_filters
+    return collation.wrap_query(array_filters)
 
 
 def _matching_ids(
@@ -428,7 +437,7 @@ def _find_and_modify(backend: Backend, ctx: Context, body: dict[str, Any]) -> di
             target,
             update,
             upsert=upsert,
-            array_filters=body.get("arrayFilters"),
+            array_filters=_collated(collation, body.get("arrayFilters")),
             validate=not body.get("bypassDocumentValidation", False),
         )
         _record_update(backend, ctx, name, update, result, changed)
