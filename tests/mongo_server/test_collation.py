@@ -344,6 +344,7 @@ class CollationTests:
         with self.assertRaises(DuplicateKeyError) as caught:
             await names.insert_one({"_id": "ADA"})
         self.assertIn("index: _id_", str(caught.exception))
+        self.assertEqual(await names.find_one({"_id": "ADA"}), {"_id": "Ada"})
 
     async def test_view_collation_is_the_views_own(self):
         # https://www.mongodb.com/docs/manual/reference/collation/#collation-and-views : a

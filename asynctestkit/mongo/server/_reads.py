@@ -91,7 +91,9 @@ def _find(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, Any
     else:
         check_hint(ctx, name, body.get("hint"))
         by_id = None
-        if not (projection or skip or collation):
+        # A collation changes only how strings compare: an ObjectId or number _id is still
+        # a key lookup.
+        if not (projection or skip) and (collation is None or not _has_string(query)):
             by_id = _find_by_id(ctx, name, query)
         if by_id is not None:
             docs = by_id
@@ -116,6 +118,10 @@ def _find(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, Any
 # _id types whose dict lookup matches exactly what MongoDB's equality matches (bool is
 # excluded: True == 1 in Python, not in MongoDB).
 _ID_FAST_TYPES = (str, int, bson.Int64, ObjectId)
+
+
+def _has_string(query: dict[str, Any]) -> bool:
+    return any(isinstance(value, str) for value in query.values())
 
 
 def _find_by_id(ctx: Context, name: str, query: dict[str, Any]) -> list[Any] | None:
