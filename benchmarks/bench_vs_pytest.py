@@ -18,8 +18,11 @@ with ``MONGODB_URI`` set, both sides use that MongoDB.
 
 Prints, for each shape and side, serially and with 2 workers: the wall-clock seconds of
 the whole run (start-up included), the median per-test time, the median per-test overhead
-(the test's wall time minus the time in its body) and the ratios. The pytest side has no
-classes: its runs are the same for both shapes, so each is run once and compared with both.
+(the test's wall time minus the time in its body) and the ratios; and the CPU seconds of
+the command's processes, which a busy machine disturbs less (the pytest side's MongoDB
+server process is not counted; the asynctestkit side's embedded server runs in its test
+processes and is). The pytest side has no classes: its runs are the same for both shapes,
+so each is run once and compared with both.
 
 Usage: python benchmarks/bench_vs_pytest.py [--groups N] [--quick] [--repeat R]
                                            [--shared-mongo]
@@ -31,6 +34,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -53,6 +57,7 @@ class Run:
     side: str
     mode: str
     seconds: float
+    cpu: float
     per_test: float
     overhead: float
 
@@ -101,11 +106,11 @@ def _run(
     with tempfile.TemporaryDirectory(prefix="bench-vs-pytest-") as tmp:
         timings = Path(tmp) / "timings.jsonl"
         env = {**env, "BENCH_TIMINGS": str(timings)}
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), _children_cpu()
         done = subprocess.run(
             command, cwd=WORKLOAD, env=env, capture_output=True, text=True, timeout=TIMEOUT_S
         )
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, _children_cpu() - start_cpu
         rows = [json.loads(line) for line in timings.read_text().splitlines()]
     if done.returncode != 0 or len(rows) != tests:
         sys.stderr.write(done.stdout[-4000:] + done.stderr[-4000:])
@@ -117,9 +122,16 @@ def _run(
         side=side,
         mode=mode,
         seconds=seconds,
+        cpu=cpu,
         per_test=statistics.median(row["total"] for row in rows),
         overhead=statistics.median(row["total"] - row["body"] for row in rows),
     )
+
+
+def _children_cpu() -> float:
+    """CPU seconds of the finished child processes (and theirs: workers), user + system."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _machine() -> str:
@@ -189,19 +201,19 @@ def main() -> int:
     for shape, label in SHAPES.items():
         classes = groups if shape == "few" else tests
         print(f"\nasynctestkit in {label} ({classes} classes); the same pytest runs")
-        header = f"{'':<16}{'mode':<11}{'total s':>9}{'median/test ms':>16}{'overhead/test ms':>18}"
-        print(header)
+        header = f"{'':<16}{'mode':<11}{'total s':>9}{'CPU s':>8}{'median/test ms':>16}"
+        print(header + f"{'overhead/test ms':>18}")
         for mode in ("serial", "2 workers"):
             ours = results["asynctestkit", mode, shape]
             theirs = results["pytest fixtures", mode, ""]
             for run in (ours, theirs):
                 print(
-                    f"{run.side:<16}{mode:<11}{run.seconds:>9.2f}{run.per_test * 1000:>16.1f}"
-                    f"{run.overhead * 1000:>18.1f}"
+                    f"{run.side:<16}{mode:<11}{run.seconds:>9.2f}{run.cpu:>8.2f}"
+                    f"{run.per_test * 1000:>16.1f}{run.overhead * 1000:>18.1f}"
                 )
             print(
                 f"{'ratio':<16}{mode:<11}{theirs.seconds / ours.seconds:>8.1f}x"
-                f"{theirs.per_test / ours.per_test:>15.1f}x"
+                f"{theirs.cpu / ours.cpu:>7.1f}x{theirs.per_test / ours.per_test:>15.1f}x"
                 f"{theirs.overhead / ours.overhead:>17.1f}x"
             )
     return 0
