@@ -183,9 +183,32 @@ class ErrorTests(unittest.TestCase):
         self.assertFails({"locale": "en", "strenght": 2}, 40415, "'collation.strenght'")
         self.assertFails({"locale": "en", "strength": 6}, 9, "1 through 5. Got: 6")
         self.assertFails({"locale": "en", "caseLevel": 1}, 14, "expected type 'bool'")
-        self.assertFails({"locale": "en", "caseFirst": "up"}, 9, "'upper', 'lower', 'off'")
+        self.assertFails(
+            {"locale": "en", "caseFirst": "up"},
+            9,
+            "Field 'caseFirst' must be 'upper', 'lower', or 'off'. Got: up",
+        )
+        self.assertFails(
+            {"locale": "en", "alternate": "x"},
+            9,
+            "Field 'alternate' must be 'non-ignorable' or 'shifted'. Got: x",
+        )
         self.assertFails({"locale": "xx"}, 2, "Field 'locale' is invalid")
-        self.assertFails({"locale": "simple", "strength": 2}, 2, "'simple'")
+        self.assertFails(
+            {"locale": "simple", "strength": 2},
+            9,
+            "If locale=simple, no other fields should be present in: "
+            '{ locale: "simple", strength: 2 }',
+        )
+
+    def test_options_mongod_refuses_together(self):
+        # mongod's collator_factory_icu.cpp validateCollationSpec: backwards needs the
+        # secondary level, caseFirst the tertiary one or caseLevel.
+        self.assertFails({"locale": "en", "backwards": True, "strength": 1}, 2, "'backwards'")
+        self.assertFails({"locale": "en", "caseFirst": "upper", "strength": 2}, 2, "'caseFirst'")
+        self.assertIsNotNone(
+            parse({"locale": "en", "caseFirst": "upper", "strength": 2, "caseLevel": True})
+        )
 
     def test_tailored_locales_are_refused_by_name(self):
         for locale in ("es", "sv", "de@collation=phonebook", "en_US_POSIX"):

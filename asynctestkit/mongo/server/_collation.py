@@ -25,7 +25,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from asynctestkit.mongo.server._errors import CommandError, not_implemented, unknown_field
+from asynctestkit.mongo.server._errors import (
+    BAD_VALUE,
+    FAILED_TO_PARSE,
+    CommandError,
+    mongod_repr,
+    not_implemented,
+    unknown_field,
+)
 
 ICU_VERSION = "57.1"
 
@@ -570,15 +577,17 @@ def parse(spec: Any) -> Collation | None:
         else:
             choices = _CHOICES[name]
             if value not in choices:
-                allowed = ", ".join(f"'{choice}'" for choice in choices)
-                raise CommandError(9, f"Field '{name}' must be one of {allowed}. Got: {value!r}")
+                quoted = [f"'{choice}'" for choice in choices]
+                allowed = " or ".join(quoted) if len(quoted) == 2 else _or_list(quoted)
+                raise CommandError(
+                    FAILED_TO_PARSE, f"Field '{name}' must be {allowed}. Got: {value}"
+                )
         values[name] = value
     if locale == "simple":
-        if values:
+        if len(spec) > 1:
             raise CommandError(
-                2,
-                "If the collation locale is 'simple', no other collation field may be set; "
-                f"got {sorted(values)}",
+                FAILED_TO_PARSE,
+                f"If locale=simple, no other fields should be present in: {mongod_repr(spec)}",
             )
         return None
     if "version" in spec and spec["version"] != ICU_VERSION:
@@ -595,8 +604,28 @@ def parse(spec: Any) -> Collation | None:
             )
         raise CommandError(2, f"Field 'locale' is invalid in: {{ locale: \"{locale}\" }}")
     collation = Collation(locale=locale, **{**_ROOT_LOCALES[locale], **values})
+    _check_combination(collation)
     # One object per distinct collation, so its sort-key cache lives across commands.
     return _INTERNED.setdefault(collation, collation)
+
+
+def _or_list(quoted: list[str]) -> str:
+    return ", ".join(quoted[:-1]) + ", or " + quoted[-1]
+
+
+def _check_combination(collation: Collation) -> None:
+    """Options mongod refuses together (collator_factory_icu.cpp, validateCollationSpec)."""
+    if collation.backwards and collation.strength == 1:
+        raise CommandError(
+            BAD_VALUE,
+            f"'backwards' is invalid with 'strength' of 1 in: {mongod_repr(collation.document())}",
+        )
+    if collation.caseFirst != "off" and not collation.caseLevel and collation.strength < 3:
+        raise CommandError(
+            BAD_VALUE,
+            "'caseFirst' is invalid unless 'caseLevel' is on or 'strength' is greater than 2 "
+            f"in: {mongod_repr(collation.document())}",
+        )
 
 
 _INTERNED: dict[Collation, Collation] = {}
