@@ -542,14 +542,20 @@ def collated_matches(
     collation: Collation,
     query: dict[str, Any],
     sort: list[tuple[str, Any]] | None = None,
+    enough: int = 0,
 ) -> list[dict[str, Any]]:
-    """The documents matching ``query`` under ``collation``, sorted, still collated."""
+    """The documents matching ``query`` under ``collation``, sorted, still collated.
+
+    Without a sort, the scan stops at ``enough`` matches (0: all), as the engine's does.
+    """
     wrapped_query = collation.wrap_query(query)
-    matches = [
-        doc
-        for doc in (collation.wrap(doc) for doc in store.documents)
-        if filter_applies(wrapped_query, doc)
-    ]
+    matches = []
+    for doc in store.documents:
+        wrapped = collation.wrap(doc)
+        if filter_applies(wrapped_query, wrapped):
+            matches.append(wrapped)
+            if enough and not sort and len(matches) >= enough:
+                break
     # As the engine sorts: one stable sort per key, the last key first.
     for key, direction in reversed(sort or []):
         if key == "$natural":
@@ -578,7 +584,8 @@ def collated_find(
     sort: list[tuple[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """``find`` under a collation: plain documents, projected as the engine's find does."""
-    matches = collated_matches(store, collation, query, sort)[skip:]
+    enough = skip + limit if limit else 0
+    matches = collated_matches(store, collation, query, sort, enough)[skip:]
     if limit:
         matches = matches[:limit]
     docs = [unwrap(doc) for doc in matches]
