@@ -77,6 +77,12 @@ _NO_TEST_DATA_COPY = (
     "copy of the class data; {cls} sets mongo_isolation = 'class'. Remove that setting, or "
     "undo the test's changes by hand."
 )
+_TTL_NEEDS_EMBEDDED = (
+    "{cls}.runTTLMonitor() needs the embedded MongoDB server: {uri} (from {source}) runs its "
+    "own TTL monitor, every 60 s, which a test can neither run nor move in time. Unset "
+    "{source} to test expiry on the embedded server, or wait for it with "
+    "assertEventually(...)."
+)
 _CLIENT_OPTIONS_TYPE = (
     "{cls}.mongo_client_options is a {type.__name__}, not valid: it must be a mapping of "
     "client keyword arguments with string keys, e.g. {{'uuidRepresentation': 'standard', "
@@ -368,6 +374,43 @@ class MongoMixin:
         if snapshot is None:
             raise RuntimeError(_NO_TEST_DATA_COPY.format(cls=type(self).__qualname__))
         await _restore(self.db, snapshot)
+
+    async def runTTLMonitor(self) -> int:
+        """Run one pass of the embedded server's TTL monitor over the class's database now.
+
+        Deletes what mongod's next pass would: documents whose TTL index date is at least
+        ``expireAfterSeconds`` old. Returns how many documents it deleted.
+        """
+        return await self._asynctestkitTTLPass(0, required=True)
+
+    async def advance(self, seconds: float) -> None:
+        """Move the virtual clock forward, then the class database's TTL clock, and run a
+        TTL pass: ``await self.advance(3600)`` expires what an hour expires.
+
+        Only the class's database moves; a restore (each test's, restoreTestData) puts it
+        back. On a MongoDB other than the embedded server only the loop's clock moves.
+        """
+        await super().advance(seconds)  # type: ignore[misc]
+        await self._asynctestkitTTLPass(seconds, required=False)
+
+    async def _asynctestkitTTLPass(self, seconds: float, *, required: bool) -> int:
+        errors = require("pymongo.errors", "mongo", "runTTLMonitor()")
+        command: dict[str, Any] = {"asynctestkitTTLMonitor": 1}
+        if seconds:
+            command["advance"] = seconds
+        try:
+            reply = await self.db.command(command)
+        except errors.OperationFailure as exc:
+            if exc.code != _COMMAND_NOT_FOUND:
+                raise
+            if not required:
+                return 0
+            uri, source = type(self)._asynctestkitMongoLocation()
+            message = _TTL_NEEDS_EMBEDDED.format(
+                cls=type(self).__qualname__, uri=redact_uri(uri), source=source
+            )
+            raise RuntimeError(message) from None
+        return int(reply["deleted"])
 
     def _asynctestkitCollection(self, collection_or_model: Any) -> Any:
         if isinstance(collection_or_model, str):
