@@ -17,13 +17,15 @@ server's threads included), which a machine shared with other jobs disturbs far 
 Run as users run tests (no ``PYTHONDEVMODE``, no asyncio debug mode), or set
 ``ASYNCTESTKIT_ASYNCIO_DEBUG=1`` to measure that mode.
 
-Usage: python benchmarks/bench_classes.py [--classes N] [--rounds R] [--quick]
+Usage: python benchmarks/bench_classes.py [--classes N] [--rounds R] [--quick] [--json FILE]
+(``benchmarks/chart_classes.py`` draws two such files side by side.)
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import platform
 import statistics
@@ -31,6 +33,7 @@ import sys
 import time
 import unittest
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from bench_mongo_case import MODELS  # the same 5 Beanie models, with their indexes
@@ -110,6 +113,7 @@ def main() -> int:
     parser.add_argument("--classes", type=int, default=30, help="classes per base (30)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds; the median is kept (3)")
     parser.add_argument("--quick", action="store_true", help="5 classes, 1 round: for CI")
+    parser.add_argument("--json", help="also write {base: [wall ms, CPU ms]} to this file")
     args = parser.parse_args()
     classes, rounds = (5, 1) if args.quick else (args.classes, args.rounds)
     print(f"{classes} classes of one trivial test per base, median of {rounds} round(s)")
@@ -128,6 +132,9 @@ def main() -> int:
             f"{cpu * 1000:>16.2f}{cpu / cpu_floor:>11.1f}x"
         )
     print("floor: IsolatedAsyncioTestCase in the same run")
+    if args.json:
+        rows = {name: [wall * 1000, cpu * 1000] for name, (wall, cpu) in medians.items()}
+        Path(args.json).write_text(json.dumps(rows, indent=1) + "\n")
     return 0
 
 
