@@ -1,13 +1,13 @@
 """The two ends of the dependency ranges setup.cfg declares, for tox's deps-* envs.
 
-    python .ci/deps.py min FILE EXTRA...     constraints: each direct dependency ==its lower bound
-    python .ci/deps.py latest FILE EXTRA...  requirements: each direct dependency, no bounds
+    python .ci/deps.py min FILE EXTRA...     each direct dependency ==its lower bound
+    python .ci/deps.py latest FILE EXTRA...  each direct dependency, with no bounds at all
 
 ``min`` pins what setup.cfg promises to support at its oldest (a lower bound that no
 longer works fails deps-min instead of a user). ``latest`` drops our upper bounds too, so
 deps-latest meets a dependency's new release before the bound lets users have it: a
 release that moves a private name we use fails tests/test_compat.py by name.
-Standard library only: it runs before anything is installed.
+Writes a requirements file for pip; standard library only.
 """
 
 from __future__ import annotations
