@@ -48,14 +48,6 @@ def _read_reply(sock):
     return response_to, op_code, bson.decode(rest[5:])
 
 
-def _read_flagged_reply(sock):
-    """(OP_MSG flags, responseTo, body) of the next reply."""
-    length, _, response_to, op_code = struct.unpack("<iiii", _recv(sock, 16))
-    rest = _recv(sock, length - 16)
-    assert op_code == 2013, op_code
-    return struct.unpack("<I", rest[:4])[0], response_to, bson.decode(rest[5:])
-
-
 def _recv(sock, n):
     data = b""
     while len(data) < n:
@@ -171,30 +163,9 @@ class WireTests(unittest.TestCase):
         self.assertEqual((response_to, op_code), (9, 1))
         self.assertTrue(body["ismaster"])
         self.assertTrue(body["helloOk"])
-        self.assertEqual(body["maxWireVersion"], 21)
-        self.assertEqual(list(body["topologyVersion"]), ["processId", "counter"])
-
-    def test_awaitable_hello_streams_replies(self):
-        # https://www.mongodb.com/docs/manual/reference/command/hello/ (topologyVersion) and
-        # the driver monitoring spec: a hello naming the current topologyVersion waits
-        # maxAwaitTimeMS; with exhaustAllowed, replies keep coming with moreToCome set.
-        self.sock.sendall(_op_msg({"hello": 1, "$db": "admin"}))
-        current = _read_reply(self.sock)[2]["topologyVersion"]
-        awaitable = {"hello": 1, "topologyVersion": current, "maxAwaitTimeMS": 50, "$db": "admin"}
-        self.sock.sendall(_op_msg(awaitable, flags=1 << 16, request_id=11))
-        for _ in range(2):
-            flags, response_to, body = _read_flagged_reply(self.sock)
-            self.assertEqual((flags, response_to), (2, 11))
-            self.assertEqual(body["topologyVersion"], current)
-            self.assertTrue(body["isWritablePrimary"])
-
-    def test_awaitable_hello_with_another_topology_answers_at_once(self):
-        stale = {"processId": bson.ObjectId(), "counter": bson.Int64(0)}
-        awaitable = {"hello": 1, "topologyVersion": stale, "maxAwaitTimeMS": 600_000}
-        self.sock.sendall(_op_msg({**awaitable, "$db": "admin"}, request_id=12))
-        flags, response_to, body = _read_flagged_reply(self.sock)
-        self.assertEqual((flags, response_to), (0, 12))
-        self.assertNotEqual(body["topologyVersion"], stale)
+        self.assertEqual(body["maxWireVersion"], 25)
+        # No topologyVersion: drivers poll hello instead of streaming it (see the docs).
+        self.assertNotIn("topologyVersion", body)
 
     def test_the_arbiter_answers_the_handshake_only(self):
         self.sock.sendall(_op_msg({"hello": 1, "$db": "admin"}))

@@ -11,9 +11,6 @@ import time
 import warnings
 from typing import Any
 
-import bson
-from bson.objectid import ObjectId
-
 from asynctestkit.mongo.server import _engine
 from asynctestkit.mongo.server._args import check_db_name
 from asynctestkit.mongo.server._changes import ChangeLog
@@ -38,6 +35,7 @@ from asynctestkit.mongo.server._ttl import TTLMonitor
 # Importing the command modules registers their commands.
 from asynctestkit.mongo.server import (  # noqa: F401  isort: skip
     _aggregation,
+    _bulk,
     _catalog,
     _indexes,
     _info,
@@ -63,9 +61,10 @@ _IN_TRANSACTION = frozenset(
         "createIndexes",
         "commitTransaction",
         "abortTransaction",
+        "bulkWrite",
     }
 )
-_RETRYABLE = frozenset({"insert", "update", "delete", "findAndModify"})
+_RETRYABLE = frozenset({"insert", "update", "delete", "findAndModify", "bulkWrite"})
 
 
 class Backend:
@@ -87,7 +86,6 @@ class Backend:
         # The replica set: the primary's port and the arbiter's (see _info._hello_reply).
         self.primary_port = 0
         self.arbiter_port: int | None = None
-        self.topology_version = {"processId": ObjectId(), "counter": bson.Int64(0)}
         self.total_connections = 0
 
     # -- dispatch -----------------------------------------------------------------------

@@ -212,7 +212,7 @@ def _drop(backend: Backend, ctx: Context, body: dict[str, Any]) -> dict[str, Any
         backend.wrote(ctx, name)
         return {"ns": ctx.ns(name), "ok": 1.0}
     if not ctx.exists(name):
-        # MongoDB 7.0: dropping a collection that does not exist succeeds.
+        # Since MongoDB 7.0, dropping a collection that does not exist succeeds.
         return {"ok": 1.0}
     store = db_store[name]
     count = 1 + len(collection_info(store).indexes)

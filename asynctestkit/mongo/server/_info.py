@@ -22,8 +22,8 @@ from asynctestkit.mongo.server._registry import Context, command
 if TYPE_CHECKING:
     from asynctestkit.mongo.server._backend import Backend
 
-SERVER_VERSION = "7.0.14"
-MAX_WIRE_VERSION = 21  # MongoDB 7.0
+SERVER_VERSION = "8.0.4"
+MAX_WIRE_VERSION = 25  # MongoDB 8.0
 MAX_BSON_OBJECT_SIZE = 16 * 1024 * 1024
 MAX_MESSAGE_SIZE_BYTES = 48_000_000
 MAX_WRITE_BATCH_SIZE = 100_000
@@ -54,7 +54,6 @@ def _hello_reply(
     reply["isWritablePrimary" if name == "hello" else "ismaster"] = not arbiter
     reply.update(
         {
-            "topologyVersion": backend.topology_version,
             "hosts": [primary],
             "setName": SET_NAME,
             "setVersion": 1,

@@ -47,8 +47,6 @@ class _Connection(asyncio.Protocol):
         self._buffer = bytearray()
         self._transport: asyncio.Transport | None = None
         self._local = ""
-        # A streamed (awaitable) hello's next reply.
-        self._hello_timer: asyncio.TimerHandle | None = None
         # An awaitData getMore waiting for change events: later messages wait behind it,
         # as mongod answers a connection's requests in order.
         self._waiting: asyncio.Task[None] | None = None
@@ -64,9 +62,6 @@ class _Connection(asyncio.Protocol):
             self._backend.total_connections += 1
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self._hello_timer is not None:
-            self._hello_timer.cancel()
-            self._hello_timer = None
         if self._waiting is not None:
             self._waiting.cancel()
         if self._transport is not None:
@@ -136,8 +131,6 @@ class _Connection(asyncio.Protocol):
                 return _wire.encode_reply(request, reply)
             db = namespace[: -len(".$cmd")]
             body = self._command(request.body, db)
-        elif self._awaitable_hello(request):
-            return None
         else:
             body = self._command(request.body)
         if isinstance(body, Pending):
@@ -150,39 +143,6 @@ class _Connection(asyncio.Protocol):
         if self.arbiter:
             return arbiter_reply(self._backend, body, self._id, self._local)
         return self._backend.handle(body, self._id, self._local, db)
-
-    def _awaitable_hello(self, request: _wire.Request) -> bool:
-        """A driver's monitor waiting for a topology change: answer after maxAwaitTimeMS.
-
-        mongod holds an awaitable hello (one naming the topologyVersion it last saw) until
-        its topology changes or maxAwaitTimeMS passes; with exhaustAllowed it then keeps
-        streaming replies, one per maxAwaitTimeMS, without further requests. Ours never
-        changes, so every reply comes at the deadline.
-        """
-        body = request.body
-        seen, wait_ms = body.get("topologyVersion"), body.get("maxAwaitTimeMS")
-        if next(iter(body), "") not in ("hello", "isMaster", "ismaster"):
-            return False
-        if not isinstance(seen, dict) or not isinstance(wait_ms, int) or wait_ms < 0:
-            return False
-        current = self._backend.topology_version
-        delay = wait_ms / 1000 if seen == current else 0.0
-        loop = asyncio.get_running_loop()
-
-        def reply() -> None:
-            self._hello_timer = None
-            if self._transport is None:
-                return
-            more = request.exhaust_allowed
-            hello = self._command(body)
-            assert not isinstance(hello, Pending)
-            message = _wire.encode_reply(request, hello, more_to_come=more)
-            self._transport.write(message)
-            if more:
-                self._hello_timer = loop.call_later(wait_ms / 1000, reply)
-
-        self._hello_timer = loop.call_later(delay, reply)
-        return True
 
     def _abort(self) -> None:
         if self._transport is not None:

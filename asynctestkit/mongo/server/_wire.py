@@ -60,8 +60,6 @@ class Request:
     op_code: int
     body: dict[str, Any]
     more_to_come: bool = False
-    # The client reads several replies to this request (an awaitable hello, streamed).
-    exhaust_allowed: bool = False
     # OP_QUERY only: the collection the legacy query was sent to.
     legacy_namespace: str | None = None
 
@@ -123,13 +121,7 @@ def _parse_op_msg(message: memoryview, request_id: int) -> Request:
         if identifier in body:
             raise ProtocolError(f"OP_MSG field {identifier!r} is both in the body and a sequence")
         body[identifier] = docs
-    return Request(
-        request_id,
-        OP_MSG,
-        body,
-        more_to_come=bool(flags & MORE_TO_COME),
-        exhaust_allowed=bool(flags & EXHAUST_ALLOWED),
-    )
+    return Request(request_id, OP_MSG, body, more_to_come=bool(flags & MORE_TO_COME))
 
 
 def _parse_op_query(message: memoryview, request_id: int) -> Request:
@@ -145,17 +137,14 @@ def _parse_op_query(message: memoryview, request_id: int) -> Request:
     return Request(request_id, OP_QUERY, query, legacy_namespace=namespace)
 
 
-def encode_reply(request: Request, reply: dict[str, Any], *, more_to_come: bool = False) -> bytes:
-    """Encode ``reply`` in the reply format matching ``request``'s opCode.
-
-    ``more_to_come`` (OP_MSG only): another reply to the same request follows.
-    """
+def encode_reply(request: Request, reply: dict[str, Any]) -> bytes:
+    """Encode ``reply`` in the reply format matching ``request``'s opCode."""
     payload = bson.encode(reply)
     if request.op_code == OP_QUERY:
         body = _OP_REPLY_FIXED.pack(0, 0, 0, 1) + payload
         op_code = OP_REPLY
     else:
-        body = _UINT32.pack(MORE_TO_COME if more_to_come else 0) + b"\x00" + payload
+        body = b"\x00\x00\x00\x00\x00" + payload
         op_code = OP_MSG
     header = HEADER.pack(16 + len(body), next(_request_ids), request.request_id, op_code)
     return header + body
