@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from examples.base import OrderServiceTestCase
 from examples.orders import (
     EVENT_LOG_TTL_SECONDS,
@@ -12,6 +14,7 @@ from examples.orders import (
     batch_report,
     submit_batch,
 )
+from examples.orders.models import utcnow
 
 OK, ERROR = EventStatus.OK, EventStatus.ERROR
 
@@ -57,3 +60,15 @@ class BatchTests(OrderServiceTestCase):
 
         self.assertEqual(indexes["event_log_ttl"]["expireAfterSeconds"], EVENT_LOG_TTL_SECONDS)
         self.assertEqual(indexes["event_log_ttl"]["key"], [("created_at", 1)])
+
+    async def test_entries_older_than_the_ttl_are_gone_after_the_ttl_monitor_runs(self):
+        entry = {"handler": "checkout", "subject": "o-1001", "status": OK}
+        expired = utcnow() - timedelta(seconds=EVENT_LOG_TTL_SECONDS + 60)
+        await EventLog(batch_id="last-week", created_at=expired, **entry).insert()
+        await EventLog(batch_id="today", **entry).insert()
+        await self.assertDocumentCount(EventLog, 2)  # mongod deletes in passes, not at once
+
+        deleted = await self.runTTLMonitor()  # the pass mongod runs every 60 s
+
+        self.assertEqual(deleted, 1)
+        await self.assertDocumentCount(EventLog, 1, {"batch_id": "today"})
