@@ -9,7 +9,7 @@ sound). The names come from the adapter modules, so adding a use there adds its 
 - CPython (unittest's ``_call*`` hooks in ``asynctestkit/case.py``; asyncio's loop
   internals in ``asynctestkit/_loop.py``; ``AsyncMock`` in ``asynctestkit/fakes/_mock.py``):
   listed below
-- mongomock-ng: see MongomockNgNames at the end
+- mongomock-ng: ``asynctestkit/mongo/server/_engine.py``
 """
 
 import asyncio
@@ -20,6 +20,7 @@ import unittest.mock
 
 from asynctestkit import _botocore_compat
 from asynctestkit.aws import _moto_compat
+from asynctestkit.mongo.server import _engine
 
 
 def resolve(module, path):
@@ -176,9 +177,24 @@ add_tests(CPythonNames, CPYTHON_INSTANCE_NAMES, check_cpython_instance_attribute
 
 
 class MongomockNgNames(unittest.TestCase):
-    """mongomock-ng's private names, from the Mongo engine adapter.
+    """mongomock-ng's private names (asynctestkit/mongo/server/_engine.py; mongomock-ng 7.11)."""
 
-    Engineer ``split`` (mongo/server/ layout) adds them here, in the same shape: the adapter
-    module exports ``PRIVATE_NAMES`` (module, attribute path) and, if needed,
-    ``PRIVATE_INSTANCE_NAMES``; then ``add_tests(MongomockNgNames, ..., check_attribute)``.
-    """
+
+def check_mongomock_instance_attribute(self, name):
+    module, class_name, attribute = name
+    cls = resolve(module, class_name)
+    if class_name == "CollectionStore":
+        instance = cls("items")
+    elif class_name == "Collection":
+        instance = resolve("mongomock_ng", "MongoClient")().db.items
+    else:
+        instance = cls()
+    self.assertIn(
+        attribute,
+        vars(instance),
+        f"{module}.{class_name}() no longer sets {attribute}: update the adapter that uses it",
+    )
+
+
+add_tests(MongomockNgNames, _engine.PRIVATE_NAMES, check_attribute)
+add_tests(MongomockNgNames, _engine.PRIVATE_INSTANCE_NAMES, check_mongomock_instance_attribute)

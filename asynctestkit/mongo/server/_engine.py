@@ -6,9 +6,10 @@ functions below, which use its private store classes (``mongomock_ng/store.py``:
 ``indexes``, ``_ttl_indexes``, ``_is_force_created``), its collection's private write methods
 (``mongomock_ng/collection.py``: ``_insert``, ``_update``, ``_delete``,
 ``_copy_only_fields``), ``MongoClient._database_accesses`` and ``filtering``/``helpers``.
-:data:`UPSTREAM` names each of them; ``tests/mongo_server/test_engine_adapter.py`` fails by
-name the day a release moves one. This module also keeps what mongod has and the engine
-lacks: the catalog (:class:`CollectionInfo`, views) and snapshot transactions.
+:data:`PRIVATE_NAMES` and :data:`PRIVATE_INSTANCE_NAMES` name each of them;
+``tests/test_compat.py`` fails by name the day a release moves one. This module also keeps
+what mongod has and the engine lacks: the catalog (:class:`CollectionInfo`, views) and
+snapshot transactions.
 """
 
 from __future__ import annotations
@@ -303,35 +304,44 @@ class Engine:
 
 # -- everything else the commands need from the engine ------------------------------------
 
-# (object, attribute) pairs this module relies on, checked by test_engine_adapter.py.
-UPSTREAM: tuple[tuple[Any, str], ...] = (
-    (_store.ServerStore(), "_databases"),
-    (_store.DatabaseStore(), "_collections"),
-    (_store.CollectionStore(""), "_documents"),
-    (_store.CollectionStore(""), "indexes"),
-    (_store.CollectionStore(""), "_ttl_indexes"),
-    (_store.CollectionStore(""), "_is_force_created"),
-    (_store.CollectionStore(""), "options"),
-    (_store.CollectionStore(""), "_remove_expired_documents"),
-    (_store.DatabaseStore(), "rename"),
-    (mongomock.Collection, "_insert"),
-    (mongomock.Collection, "_update"),
-    (mongomock.Collection, "_delete"),
-    (mongomock.Collection, "_copy_only_fields"),
-    (mongomock.MongoClient(), "_database_accesses"),
-    (filtering, "filter_applies"),
-    (helpers, "get_value_by_dot"),
-    (helpers, "NOTHING"),
-    (_aggregate, "process_pipeline"),
-    (filtering, "resolve_sort_key"),
-    (mongomock.Collection, "_ensure_uniques"),
-    (mongomock.Collection, "_compute_index_entries"),
-    (mongomock.Collection, "_entries_overlap"),
-    (_aggregate, "_PIPELINE_HANDLERS"),
-    (filtering, "TYPE_MAP"),
-    (filtering, "BsonComparable"),
-    (_collection, "_clone_document"),
-    (helpers, "hashdict"),
+# mongomock-ng's private names this module relies on (written for 7.11): tests/test_compat.py
+# checks each one by name, tests/mongo_server/test_engine_adapter.py that no other module of
+# the package uses them. (module, attribute path):
+PRIVATE_NAMES: tuple[tuple[str, str], ...] = (
+    ("mongomock_ng", "Collection._store"),
+    ("mongomock_ng", "Collection._insert"),
+    ("mongomock_ng", "Collection._update"),
+    ("mongomock_ng", "Collection._update_documents"),
+    ("mongomock_ng", "Collection._delete"),
+    ("mongomock_ng", "Collection._copy_only_fields"),
+    ("mongomock_ng", "Collection._ensure_uniques"),
+    ("mongomock_ng", "Collection._compute_index_entries"),
+    ("mongomock_ng", "Collection._entries_overlap"),
+    ("mongomock_ng.collection", "_clone_document"),
+    ("mongomock_ng.store", "CollectionStore._remove_expired_documents"),
+    ("mongomock_ng.store", "DatabaseStore.rename"),
+    ("mongomock_ng.store", "DatabaseStore.list_created_collection_names"),
+    ("mongomock_ng.store", "ServerStore.list_created_database_names"),
+    ("mongomock_ng.filtering", "filter_applies"),
+    ("mongomock_ng.filtering", "resolve_sort_key"),
+    ("mongomock_ng.filtering", "BsonComparable"),
+    ("mongomock_ng.filtering", "TYPE_MAP"),
+    ("mongomock_ng.helpers", "get_value_by_dot"),
+    ("mongomock_ng.helpers", "NOTHING"),
+    ("mongomock_ng.helpers", "hashdict"),
+    ("mongomock_ng.aggregate", "process_pipeline"),
+    ("mongomock_ng.aggregate", "_PIPELINE_HANDLERS"),
+)
+# Set in __init__: (module, class, attribute).
+PRIVATE_INSTANCE_NAMES: tuple[tuple[str, str, str], ...] = (
+    ("mongomock_ng.store", "ServerStore", "_databases"),
+    ("mongomock_ng.store", "DatabaseStore", "_collections"),
+    ("mongomock_ng.store", "CollectionStore", "_documents"),
+    ("mongomock_ng.store", "CollectionStore", "indexes"),
+    ("mongomock_ng.store", "CollectionStore", "_ttl_indexes"),
+    ("mongomock_ng.store", "CollectionStore", "_is_force_created"),
+    ("mongomock_ng.store", "CollectionStore", "options"),
+    ("mongomock_ng", "MongoClient", "_database_accesses"),
 )
 
 # The engine's "no value here" marker (a missing field on a path).
