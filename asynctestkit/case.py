@@ -566,7 +566,9 @@ class AsyncTestCase(_ClassLoop, unittest.IsolatedAsyncioTestCase):
         self._asynctestkitBegin()
         # Registered before any user cleanup, so it runs after all of them.
         self.addCleanup(self._asynctestkitCheckTasks)
-        self._callAsync(self._asynctestkitSetUp)
+        runner, _ = self._asynctestkitActive
+        with runner.quiet():  # the toolkit's per-test set-up (restore, a new account)
+            self._callAsync(self._asynctestkitSetUp)
         self._callMaybeAsync(self.setUp)
         self._callAsync(self.asyncSetUp)
 

@@ -117,11 +117,16 @@ class AsyncioDebugTests(unittest.TestCase):
 
 
 class _Slow:
-    """A mixin whose class set-up blocks the loop, as the toolkit's first set-up does."""
+    """A mixin whose class and per-test set-up block the loop, as the toolkit's first
+    set-up does."""
 
     @classmethod
     async def _asynctestkitSetUpClass(cls):
         await super()._asynctestkitSetUpClass()
+        time.sleep(0.15)
+
+    async def _asynctestkitSetUp(self):
+        await super()._asynctestkitSetUp()
         time.sleep(0.15)
 
 
