@@ -162,6 +162,25 @@ class TypeNullTests:
         self.assertEqual(await self.ids({"v": {"$type": 4}}), [4])
 
 
+class CodeNameTests:
+    # https://www.mongodb.com/docs/manual/reference/error-codes/ : the codeName drivers see.
+    async def test_write_batch_size_is_invalid_length(self):
+        with self.assertRaises(OperationFailure) as caught:
+            await self.db.command({"insert": "items", "documents": []})
+        details = caught.exception.details
+        self.assertEqual((details["code"], details["codeName"]), (16, "InvalidLength"))
+        self.assertEqual(
+            details["errmsg"], "Write batch sizes must be between 1 and 100000. Got 0 operations."
+        )
+
+    async def test_an_array_id_is_invalid_id_field(self):
+        reply = await self.db.command({"insert": "items", "documents": [{"_id": [1]}]})
+        self.assertEqual(reply["writeErrors"][0]["code"], 53)
+        with self.assertRaises(OperationFailure) as caught:
+            await self.coll.insert_one({"_id": [1]})
+        self.assertEqual(caught.exception.code, 53)
+
+
 class ReplicaSetTests:
     # https://www.mongodb.com/docs/manual/reference/command/hello/ : what a replica set
     # member answers, and what drivers read to discover the set.
@@ -267,5 +286,6 @@ globals().update(for_each_client(DistinctOrderTests))
 globals().update(for_each_client(EmptyGroupTests))
 globals().update(for_each_client(BypassValidationTests))
 globals().update(for_each_client(TypeNullTests))
+globals().update(for_each_client(CodeNameTests))
 globals().update(for_each_client(ReplicaSetTests))
 globals().update(for_each_client(ClientBulkWriteTests))

@@ -14,6 +14,7 @@ BAD_VALUE = 2
 FAILED_TO_PARSE = 9
 UNAUTHORIZED = 13
 TYPE_MISMATCH = 14
+INVALID_LENGTH = 16
 ILLEGAL_OPERATION = 20
 NAMESPACE_NOT_FOUND = 26
 INDEX_NOT_FOUND = 27
@@ -22,6 +23,7 @@ CURSOR_NOT_FOUND = 43
 NO_MATCHING_DOCUMENT = 47
 NAMESPACE_EXISTS = 48
 DOLLAR_PREFIXED_FIELD_NAME = 52
+INVALID_ID_FIELD = 53
 COMMAND_NOT_FOUND = 59
 IMMUTABLE_FIELD = 66
 CANNOT_CREATE_INDEX = 67
@@ -33,6 +35,8 @@ WRITE_CONFLICT = 112
 COMMAND_NOT_SUPPORTED = 115
 DOCUMENT_VALIDATION_FAILURE = 121
 COMMAND_NOT_SUPPORTED_ON_VIEW = 166
+INVALID_PIPELINE_OPERATOR = 168
+INVALID_INDEX_SPECIFICATION_OPTION = 197
 OPTION_NOT_SUPPORTED_ON_VIEW = 167
 TRANSACTION_TOO_OLD = 225
 CURSOR_KILLED = 237
@@ -54,6 +58,7 @@ CODE_NAMES: dict[int, str] = {
     FAILED_TO_PARSE: "FailedToParse",
     UNAUTHORIZED: "Unauthorized",
     TYPE_MISMATCH: "TypeMismatch",
+    INVALID_LENGTH: "InvalidLength",
     ILLEGAL_OPERATION: "IllegalOperation",
     NAMESPACE_NOT_FOUND: "NamespaceNotFound",
     INDEX_NOT_FOUND: "IndexNotFound",
@@ -62,6 +67,7 @@ CODE_NAMES: dict[int, str] = {
     NO_MATCHING_DOCUMENT: "NoMatchingDocument",
     NAMESPACE_EXISTS: "NamespaceExists",
     DOLLAR_PREFIXED_FIELD_NAME: "DollarPrefixedFieldName",
+    INVALID_ID_FIELD: "InvalidIdField",
     COMMAND_NOT_FOUND: "CommandNotFound",
     IMMUTABLE_FIELD: "ImmutableField",
     CANNOT_CREATE_INDEX: "CannotCreateIndex",
@@ -73,6 +79,8 @@ CODE_NAMES: dict[int, str] = {
     COMMAND_NOT_SUPPORTED: "CommandNotSupported",
     DOCUMENT_VALIDATION_FAILURE: "DocumentValidationFailure",
     COMMAND_NOT_SUPPORTED_ON_VIEW: "CommandNotSupportedOnView",
+    INVALID_PIPELINE_OPERATOR: "InvalidPipelineOperator",
+    INVALID_INDEX_SPECIFICATION_OPTION: "InvalidIndexSpecificationOption",
     OPTION_NOT_SUPPORTED_ON_VIEW: "OptionNotSupportedOnView",
     TRANSACTION_TOO_OLD: "TransactionTooOld",
     CURSOR_KILLED: "CursorKilled",
@@ -91,11 +99,7 @@ CODE_NAMES: dict[int, str] = {
 
 # Codes the server sends whose codeName it reports as Location<code> (CODE_NAMES lacks
 # them). Most are mongod's own Location codes, raised at one place in its source.
-LEGACY_BATCH_SIZE = 10  # mongod sends InvalidLength (16) here; kept as before
-INVALID_ID_FIELD = 53
 ILLEGAL_SORT_KEY = 15974
-INVALID_PIPELINE_OPERATOR = 168
-INVALID_INDEX_SPECIFICATION_OPTION = 197
 STAGE_NOT_ONE_FIELD = 40323
 UNRECOGNIZED_STAGE = 40324
 MISSING_FIELD = 40414

@@ -25,8 +25,8 @@ from asynctestkit.mongo.server._collation import Collation
 from asynctestkit.mongo.server._errors import (
     FAILED_TO_PARSE,
     INVALID_ID_FIELD,
+    INVALID_LENGTH,
     INVALID_OPTIONS,
-    LEGACY_BATCH_SIZE,
     MISSING_FIELD,
     TYPE_MISMATCH,
     CommandError,
@@ -61,9 +61,9 @@ def _statements(body: dict[str, Any], command: str, field_name: str) -> list[Any
             f"BSON field '{command}.{field_name}' is the wrong type '{type_name(value)}', "
             "expected type 'array'",
         )
-    if len(value) > MAX_WRITE_BATCH_SIZE:
+    if not value or len(value) > MAX_WRITE_BATCH_SIZE:
         raise CommandError(
-            LEGACY_BATCH_SIZE,
+            INVALID_LENGTH,
             f"Write batch sizes must be between 1 and {MAX_WRITE_BATCH_SIZE}. "
             f"Got {len(value)} operations.",
         )
