@@ -1,4 +1,4 @@
-"""Embedded MongoDB server features: what a collation costs next to the binary comparison.
+"""Embedded MongoDB server features: collation cost, change-stream latency.
 
     python benchmarks/bench_mongo_features.py            # 200 queries per case over 1000 docs
     python benchmarks/bench_mongo_features.py --quick    # a few, for CI
@@ -14,6 +14,13 @@ The collated reads compare every document's strings under the collation (ICU-sty
 keys, cached per distinct string), so they cost more than the binary ones. ASCII strings
 need no table; the first collated query that meets another string loads the Unicode
 collation table (both first queries are reported apart).
+
+change streams: the latency from a write to its event delivered to watch(). A task waits in
+stream.next() (its getMore held by the server, maxAwaitTimeMS 10 s); another client writes;
+the time from the write's start to the event in hand is set beside the write's own round
+trip, so the difference is what the server adds: waking the held getMore and sending the
+event. Also: the event read after the write (a getMore that finds it at once), and an
+update's event with fullDocument: "updateLookup".
 """
 
 from __future__ import annotations
@@ -130,16 +137,70 @@ async def _collation_section(uri: str, runs: int, docs: int) -> None:
         await client.close()
 
 
+async def _change_stream_section(uri: str, runs: int) -> None:
+    writer: pymongo.AsyncMongoClient[dict[str, Any]] = pymongo.AsyncMongoClient(uri)
+    watcher: pymongo.AsyncMongoClient[dict[str, Any]] = pymongo.AsyncMongoClient(uri)
+    try:
+        target = writer.bench_streams.events
+        await target.insert_one({"_id": "warm-up"})
+        stream = await watcher.bench_streams.events.watch(
+            max_await_time_ms=10_000, full_document="updateLookup"
+        )
+        writes: list[float] = []
+        delivered: list[float] = []
+        lookups: list[float] = []
+        for i in range(runs):
+            for operation, into in (("insert", delivered), ("update", lookups)):
+                waiting = asyncio.create_task(stream.next())
+                await asyncio.sleep(0.002)  # let its getMore reach the server and wait
+                start = time.perf_counter()
+                if operation == "insert":
+                    await target.insert_one({"_id": i, "n": 0})
+                    writes.append(time.perf_counter() - start)
+                else:
+                    await target.update_one({"_id": i}, {"$inc": {"n": 1}})
+                event = await waiting
+                into.append(time.perf_counter() - start)
+                assert event["operationType"] == operation, event
+        polled: list[float] = []
+        for i in range(runs):
+            start = time.perf_counter()
+            await target.delete_one({"_id": i})
+            event = await stream.next()
+            polled.append(time.perf_counter() - start)
+            assert event["operationType"] == "delete", event
+        await stream.close()
+        write = _ms(writes)
+        print(f"change streams: {runs} events per case, AsyncMongoClient")
+        print(f"  {'case':<52} {'median':>10} {'vs write':>9}")
+        rows = [
+            ("insert_one round trip (no event read)", write),
+            ("insert_one -> event at a waiting watch().next()", _ms(delivered)),
+            ("update_one -> event with updateLookup, waiting", _ms(lookups)),
+            ("delete_one, then next() (event already there)", _ms(polled)),
+        ]
+        for label, median in rows:
+            print(f"  {label:<52} {median:7.3f} ms {median / write:8.1f}x")
+        await writer.drop_database("bench_streams")
+    finally:
+        await writer.close()
+        await watcher.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few runs, for CI")
     parser.add_argument("--runs", type=int, default=200, help="queries per case (default 200)")
     parser.add_argument("--docs", type=int, default=1000, help="documents (default 1000)")
+    parser.add_argument("--section", choices=("all", "collation", "change-streams"), default="all")
     args = parser.parse_args()
     runs = 10 if args.quick else args.runs
     docs = 100 if args.quick else args.docs
     with EmbeddedMongoServer() as server:
-        asyncio.run(_collation_section(server.uri, runs, docs))
+        if args.section in ("all", "collation"):
+            asyncio.run(_collation_section(server.uri, runs, docs))
+        if args.section in ("all", "change-streams"):
+            asyncio.run(_change_stream_section(server.uri, runs))
 
 
 if __name__ == "__main__":
