@@ -11,15 +11,18 @@ Expected values come from MongoDB's manual; each test cites the page:
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import threading
 import time
+import unittest
 from typing import Any
 
 import pymongo
 from bson.timestamp import Timestamp
 from pymongo.errors import OperationFailure
 
+from asynctestkit.mongo import EmbeddedMongoServer
 from tests.mongo_server._conformance import _resolve, for_each_client
 
 _WAIT_MS = 2000  # maxAwaitTimeMS of the streams that expect an event
@@ -532,3 +535,34 @@ def _insert_elsewhere(uri: str, db_name: str) -> None:
 
 
 globals().update(for_each_client(ChangeStreamTests))
+
+
+class WaitingGetMoreTests(unittest.IsolatedAsyncioTestCase):
+    """A getMore the server holds: killed from another connection, or at server stop."""
+
+    async def test_killing_the_cursor_ends_the_wait_with_cursor_killed(self):
+        with EmbeddedMongoServer() as server:
+            client = pymongo.AsyncMongoClient(server.uri)
+            self.addAsyncCleanup(client.close)
+            stream = await client.db.items.watch(max_await_time_ms=60_000)
+            cursor_id = stream._cursor.cursor_id
+            waiting = asyncio.create_task(stream.try_next())
+            await asyncio.sleep(0.2)
+            with pymongo.MongoClient(server.uri) as other:
+                reply = other.db.command("killCursors", "items", cursors=[cursor_id])
+            self.assertEqual(reply["cursorsKilled"], [cursor_id])
+            with self.assertRaises(OperationFailure) as caught:
+                await waiting
+            self.assertEqual(caught.exception.code, 237)
+
+    async def test_stopping_the_server_ends_a_waiting_get_more(self):
+        server = EmbeddedMongoServer().start()
+        client = pymongo.AsyncMongoClient(server.uri, serverSelectionTimeoutMS=500)
+        self.addAsyncCleanup(client.close)
+        stream = await client.db.items.watch(max_await_time_ms=60_000)
+        waiting = asyncio.create_task(stream.try_next())
+        await asyncio.sleep(0.2)
+        await asyncio.to_thread(server.stop)
+        with self.assertRaises(pymongo.errors.PyMongoError):
+            await waiting
+        self.assertFalse(server.running)
