@@ -17,6 +17,7 @@ import threading
 import time
 import unittest
 from typing import Any
+from unittest import mock
 
 import pymongo
 from bson.timestamp import Timestamp
@@ -566,3 +567,25 @@ class WaitingGetMoreTests(unittest.IsolatedAsyncioTestCase):
         with self.assertRaises(pymongo.errors.PyMongoError):
             await waiting
         self.assertFalse(server.running)
+
+
+class HistoryTests(unittest.TestCase):
+    """The change log keeps a bounded history, as mongod's oplog does."""
+
+    def test_resuming_from_a_point_that_fell_off_the_log_fails(self):
+        from asynctestkit.mongo.server import _changes
+
+        with (
+            mock.patch.object(_changes, "LOG_LIMIT", 5),
+            EmbeddedMongoServer() as server,
+            pymongo.MongoClient(server.uri) as client,
+        ):
+            items = client.db.items
+            with items.watch(max_await_time_ms=_IDLE_MS) as stream:
+                items.insert_one({"_id": 0})
+                token = stream.next()["_id"]
+            items.insert_many([{"_id": i} for i in range(1, 10)])
+            with self.assertRaises(OperationFailure) as caught:
+                items.watch(resume_after=token)
+            self.assertEqual(caught.exception.code, 286)
+            self.assertIn("the resume point may no longer be in the oplog", str(caught.exception))

@@ -52,11 +52,11 @@ if TYPE_CHECKING:
 #: Changes kept for resuming streams (mongod keeps an oplog of a given size), and the most
 #: bytes of documents they may hold.
 LOG_LIMIT = 10_000
-LOG_BYTES = 64 * 1024 * 1024
+LOG_BYTES = 16 * 1024 * 1024
 
 _HISTORY_LOST = (
     "Resume of change stream was not possible, as the resume point may no longer be in the "
-    "oplog. (The embedded server keeps the last {limit} changes, at most 64 MiB.)"
+    "oplog. (The embedded server keeps the last {limit} changes, at most 16 MiB.)"
 )
 _TOKEN_NOT_FOUND = (
     "cannot resume stream; the resume token was not found. {token} (The embedded server "
@@ -187,9 +187,9 @@ def _encode(doc: dict[str, Any]) -> bytes:
 class ChangeLog:
     """The server's change history and the clock that stamps it."""
 
-    def __init__(self, limit: int = LOG_LIMIT, max_bytes: int = LOG_BYTES) -> None:
-        self._limit = limit
-        self._max_bytes = max_bytes
+    def __init__(self) -> None:
+        self._limit = LOG_LIMIT
+        self._max_bytes = LOG_BYTES
         self._bytes = 0
         self._changes: deque[Change] = deque()
         self._seq = 0
