@@ -109,5 +109,5 @@ class BadOptionTests(unittest.TestCase):
             warnings.simplefilter("error", UserWarning)
             [(_, trace)] = run_suite(Test).errors
         self.assertNotIn("mongo_client_options", trace)
-        # PyMongo 4.20: "Invalid UUID representation..."; 4.18: "weird is an invalid UUID ...".
+        # PyMongo 4.20: "Invalid UUID representation..."; 4.19: "weird is an invalid UUID ...".
         self.assertRegex(trace, r"UserWarning: (weird is an i|I)nvalid UUID representation")
