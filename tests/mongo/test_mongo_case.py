@@ -355,22 +355,33 @@ class BadInputTests(unittest.TestCase):
 
 SAMPLE = textwrap.dedent(
     """
+    import asyncio
+    import glob
     import os
+    import time
     from asynctestkit import MongoTestCase
 
-    def record(name):
+    async def record(name):
         with open(os.environ["NAMES_FILE"], "a") as f:
             f.write(name + "\\n")
+        # Rendezvous: each class waits until the other has started, so a worker that
+        # starts first cannot take both classes before the other worker is up (slow
+        # worker start-up, e.g. 3.14's forkserver on a loaded machine).
+        started = os.environ["NAMES_FILE"] + ".started."
+        open(started + name, "w").close()
+        deadline = time.monotonic() + 60
+        while len(glob.glob(started + "*")) < 2 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
 
     class FirstTests(MongoTestCase):
         async def test_a(self):
-            record(self.db.name)
+            await record(self.db.name)
             await self.db.c.insert_one({"who": "first"})
             self.assertEqual(await self.db.c.count_documents({}), 1)
 
     class SecondTests(MongoTestCase):
         async def test_b(self):
-            record(self.db.name)
+            await record(self.db.name)
             await self.db.c.insert_one({"who": "second"})
             self.assertEqual(await self.db.c.count_documents({}), 1)
     """
