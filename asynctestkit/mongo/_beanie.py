@@ -10,6 +10,14 @@ AsyncMongoClient in different event loop"), while run alone it gets a bare
 ends, and a model used while a class runs without being listed raises one message, the
 same in every order. ``tests/mongo/test_unlisted_model.py`` fails by name if Beanie moves
 these.
+
+A class database made from a template (the embedded server) already has the collections
+and indexes; there ``rebind`` gives each model a copy of the settings ``init_beanie`` made
+for the first class, pointed at the new database, with a fresh cache and ``custom_init``
+run again: everything else ``init_beanie`` sets (fields, links, actions) is the same for
+every database and stays on the class. Only plain documents qualify (``binding``): views,
+union documents, time series and inheritance trees go through ``init_beanie`` each time.
+``tests/test_compat.py`` checks the names used here.
 """
 
 from __future__ import annotations
@@ -45,18 +53,77 @@ def enter_class(cls: type) -> None:
         _install(beanie)
 
 
+#: What ``rebind`` copies: each model with the settings init_beanie gave it, unbound.
+Binding = tuple[tuple[type, Any], ...]
+
+
 async def init_models(
     beanie: Any, db: Any, models: Sequence[type], register: Callable[..., None], **options: Any
-) -> None:
+) -> Binding | None:
     """``init_beanie`` for ``models`` (with ``options``, e.g. ``skip_indexes``); ``register``
-    gets the call that unbinds them again."""
+    gets the call that unbinds them again. Returns what ``rebind`` needs to bind the same
+    models to a copy of ``db``, or None if a copy of the settings would not do."""
     _install(beanie)
+    saved = _save(beanie, models)
+    register(_unbind, saved)
+    await beanie.init_beanie(database=db, document_models=list(models), **options)
+    return _binding(beanie, saved)
+
+
+async def rebind(
+    beanie: Any, db: Any, models: Sequence[type], binding: Binding, register: Callable[..., None]
+) -> None:
+    """Bind ``models`` to ``db``, a copy of the database ``binding`` was made on, as
+    init_beanie with ``skip_indexes`` would; ``register`` as for ``init_models``."""
+    _install(beanie)
+    register(_unbind, _save(beanie, models))
+    init_cache = importlib.import_module("beanie.odm.utils.init").Initializer.init_cache
+    for model, settings in binding:
+        own = settings.model_copy()
+        own.pymongo_db = db
+        own.pymongo_collection = db[settings.name]
+        model._document_settings = own
+        init_cache(model)
+    for model in models:
+        custom_init = getattr(model, "custom_init", None)
+        if custom_init is not None:
+            await custom_init()
+
+
+def _save(beanie: Any, models: Sequence[type]) -> list[tuple[type, str, Any]]:
     saved = []
     for model in models:
         name = _settings_attribute(beanie, model)
         saved.append((model, name, vars(model).get(name, _ABSENT)))
-    register(_unbind, saved)
-    await beanie.init_beanie(database=db, document_models=list(models), **options)
+    return saved
+
+
+def _document_ancestors(beanie: Any, model: type) -> list[type]:
+    return [
+        ancestor
+        for ancestor in model.__mro__[1:]
+        if ancestor is not beanie.Document and issubclass(ancestor, beanie.Document)
+    ]
+
+
+def _binding(beanie: Any, saved: list[tuple[type, str, Any]]) -> Binding | None:
+    binding = []
+    for model, name, before in saved:
+        settings = vars(model).get(name)
+        if (
+            name != "_document_settings"  # a View or a UnionDoc
+            or settings is None
+            or settings is before  # not bound by this init_beanie
+            or settings.is_root  # an inheritance tree: its children register on the root
+            or _document_ancestors(beanie, model)
+            or settings.union_doc is not None
+            or settings.timeseries is not None
+        ):
+            return None
+        binding.append(
+            (model, settings.model_copy(update={"pymongo_db": None, "pymongo_collection": None}))
+        )
+    return tuple(binding)
 
 
 def _unbind(saved: list[tuple[type, str, Any]]) -> None:

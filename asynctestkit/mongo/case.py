@@ -454,9 +454,11 @@ _NAMESPACE_NOT_FOUND = 26
 
 # On the embedded server a class database starts as a copy of a template (one round trip):
 # the collections and indexes of its document_models, made by the first class's init_beanie
-# and kept on the server per set of models; Beanie is then bound without creating indexes
-# again. Any other MongoDB answers CommandNotFound once, and every class runs init_beanie.
-_templates: dict[tuple[int, str, tuple[type, ...]], str] = {}
+# and kept on the server per set of models; the models are then bound to the copy from what
+# that first init_beanie set (or, where a copy can't reproduce it, by init_beanie without
+# creating indexes). Any other MongoDB answers CommandNotFound once, and every class runs
+# init_beanie.
+_templates: dict[tuple[int, str, tuple[type, ...]], tuple[str, _beanie.Binding | None]] = {}
 _no_templates: set[tuple[int, str]] = set()
 
 
@@ -469,17 +471,21 @@ async def _init_models(
     key = (*server, tuple(models))
     template = _templates.get(key)
     if template is not None:
+        name, binding = template
         try:
-            await db.command({"asynctestkitCloneTemplate": template})
+            await db.command({"asynctestkitCloneTemplate": name})
         except errors.OperationFailure as exc:
             # A server restarted at the same address has no templates: make them again.
             if exc.code not in (_COMMAND_NOT_FOUND, _NAMESPACE_NOT_FOUND):
                 raise
             del _templates[key]
         else:
-            await _beanie.init_models(beanie, db, models, register, skip_indexes=True)
+            if binding is None:
+                await _beanie.init_models(beanie, db, models, register, skip_indexes=True)
+            else:
+                await _beanie.rebind(beanie, db, models, binding, register)
             return
-    await _beanie.init_models(beanie, db, models, register)
+    binding = await _beanie.init_models(beanie, db, models, register)
     if server in _no_templates:
         return
     name = f"{_PROCESS_TOKEN}_{next(_counter)}"
@@ -490,7 +496,7 @@ async def _init_models(
             raise
         _no_templates.add(server)
         return
-    _templates[key] = name
+    _templates[key] = (name, binding)
 
 
 async def _snapshot(db: Any) -> dict[str, list[Any]]:

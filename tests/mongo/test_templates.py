@@ -10,7 +10,7 @@ import os
 import unittest
 from unittest import mock
 
-from beanie import Document, Indexed
+from beanie import Document, Indexed, Link
 from pymongo import IndexModel, monitoring
 from pymongo.errors import DuplicateKeyError
 
@@ -138,9 +138,9 @@ class TemplateTests(unittest.TestCase):
     def test_a_template_the_server_lost_is_made_again(self):
         # As after the server at that address restarted: the name is unknown there.
         key = (os.getpid(), shared_server_uri(), (RestartedGadget,))
-        with mock.patch.object(mongo_case, "_templates", {key: "lost"}):
+        with mock.patch.object(mongo_case, "_templates", {key: ("lost", None)}):
             names, indexes, failed = run_class(RestartedGadget)
-            self.assertNotEqual(mongo_case._templates.get(key), "lost")
+            self.assertNotEqual(mongo_case._templates[key][0], "lost")
         self.assertEqual(failed, [])
         self.assertEqual(indexes, EXPECTED_INDEXES)
         self.assertSetUp(
@@ -148,3 +148,104 @@ class TemplateTests(unittest.TestCase):
             sent=["asynctestkitCloneTemplate", "createIndexes", "asynctestkitSaveTemplate"],
             not_sent=[],
         )
+
+
+# -- binding a later class's models without init_beanie --------------------------------
+
+
+class BoundWarehouse(Document):
+    name: str
+
+
+class BoundGadget(Document):
+    sku: Indexed(str, unique=True)  # type: ignore[valid-type]
+    warehouse: Link[BoundWarehouse] | None = None
+
+    class Settings:
+        use_cache = True
+
+    @classmethod
+    async def custom_init(cls):
+        CUSTOM_INITS.append(cls.get_pymongo_collection().database.name)
+
+
+CUSTOM_INITS = []
+
+
+class TreeRoot(Document):
+    name: str
+
+    class Settings:
+        is_root = True
+
+
+class TreeLeaf(TreeRoot):
+    leaf: int = 0
+
+
+def run_bound_class(models, test):
+    """Run one class on ``models`` with ``test`` as its test; return (commands, problems)."""
+    commands = Commands()
+
+    class Test(MongoTestCase):
+        document_models = models
+        mongo_client_options = {"event_listeners": [commands]}
+        test_it = test
+
+    result = run_suite(Test)
+    return commands.names, problems(result)
+
+
+class RebindTests(unittest.TestCase):
+    """From the second class on, the models get a copy of the first class's settings,
+    pointed at their own database: nothing of init_beanie is sent again."""
+
+    def test_each_class_has_its_own_database_cache_and_custom_init(self):
+        seen = []
+
+        async def test(self):
+            gadget = BoundGadget.get_pymongo_collection()
+            self.assertEqual(gadget.database.name, self.db.name)
+            self.assertEqual(BoundGadget.get_settings().pymongo_db.name, self.db.name)
+            self.assertEqual(BoundWarehouse.get_pymongo_collection().database.name, self.db.name)
+            # A cached query left by an earlier class would answer from that class's data.
+            seen.append([g.sku for g in await BoundGadget.find(BoundGadget.sku == "a").to_list()])
+            warehouse = await BoundWarehouse(name=self.db.name).insert()
+            await BoundGadget(sku="a", warehouse=warehouse).insert()
+            with self.assertRaises(DuplicateKeyError):
+                await BoundGadget(sku="a").insert()
+            found = await BoundGadget.find_one(BoundGadget.sku == "a", fetch_links=True)
+            self.assertEqual(found.warehouse.name, self.db.name)
+            self.assertEqual(await BoundGadget.find(BoundGadget.sku == "a").count(), 1)
+
+        CUSTOM_INITS.clear()
+        runs = [run_bound_class([BoundWarehouse, BoundGadget], test) for _ in range(3)]
+        for names, failed in runs:
+            self.assertEqual(failed, [])
+        self.assertEqual(seen, [[], [], []])
+        # Each class's custom_init ran on that class's own database.
+        self.assertEqual(len(set(CUSTOM_INITS)), 3)
+        self.assertIn("buildInfo", runs[0][0])
+        for names, _ in runs[1:]:
+            self.assertIn("asynctestkitCloneTemplate", names)
+            self.assertNotIn("buildInfo", names)  # init_beanie's first command
+            self.assertNotIn("listCollections", names)
+        # The class is over: the models are unbound again.
+        with self.assertRaises(Exception):
+            BoundGadget.get_settings()
+
+    def test_an_inheritance_tree_runs_init_beanie_in_every_class(self):
+        async def test(self):
+            await TreeLeaf(name="leaf", leaf=1).insert()
+            await TreeRoot(name="root").insert()
+            everything = await TreeRoot.find(with_children=True).to_list()
+            self.assertEqual(
+                sorted(type(doc).__name__ for doc in everything), ["TreeLeaf", "TreeRoot"]
+            )
+            self.assertEqual(await TreeLeaf.count(), 1)
+
+        runs = [run_bound_class([TreeRoot, TreeLeaf], test) for _ in range(2)]
+        for names, failed in runs:
+            self.assertEqual(failed, [])
+        self.assertIn("asynctestkitCloneTemplate", runs[1][0])
+        self.assertIn("buildInfo", runs[1][0])

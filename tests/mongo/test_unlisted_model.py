@@ -1,5 +1,6 @@
 """A Beanie model a class uses without listing it: one clear error, in every order."""
 
+import importlib
 import unittest
 
 import beanie
@@ -111,3 +112,12 @@ class BeanieInternalsTests(unittest.TestCase):
         first = vars(beanie.Document)["get_settings"]
         _beanie._install(beanie)
         self.assertIs(vars(beanie.Document)["get_settings"], first)
+
+    def test_what_rebind_copies_and_calls(self):
+        init = importlib.import_module("beanie.odm.utils.init")
+        self.assertIsInstance(vars(init.Initializer)["init_cache"], staticmethod)
+        settings = importlib.import_module("beanie.odm.settings.document").DocumentSettings
+        for name in ("pymongo_db", "pymongo_collection", "name", "is_root", "union_doc"):
+            self.assertIn(name, settings.model_fields)
+        self.assertIn("timeseries", settings.model_fields)
+        self.assertTrue(callable(settings.model_copy))
