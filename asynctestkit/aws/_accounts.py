@@ -11,16 +11,14 @@ STS ``AssumeRole`` on a role in the new account, which both map to that account.
 
 from __future__ import annotations
 
+import base64
 import secrets
-import string
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from asynctestkit.aws import _moto_compat
 from asynctestkit.aws._server import MotoServer
 
-_KEY_ALPHABET = string.ascii_uppercase + "234567"
-_SECRET_ALPHABET = string.ascii_letters + string.digits + "/+"
 # Never hand out moto's default account or an all-zero one: code under test that
 # hard-codes either would then pass by accident.
 _RESERVED = frozenset({"123456789012", "000000000000"})
@@ -72,8 +70,9 @@ class LocalAccounts:
     async def create(self) -> AwsAccount:
         account = AwsAccount(
             account_id=_new_account_id(),
-            access_key_id="AKIA" + "".join(secrets.choice(_KEY_ALPHABET) for _ in range(16)),
-            secret_access_key="".join(secrets.choice(_SECRET_ALPHABET) for _ in range(40)),
+            # As AWS's: 16 characters of A-Z2-7 after AKIA; a 40-character base64 secret.
+            access_key_id="AKIA" + base64.b32encode(secrets.token_bytes(10)).decode(),
+            secret_access_key=base64.b64encode(secrets.token_bytes(30)).decode(),
         )
         self._server.register_access_key(account.access_key_id, account.account_id)
         return account
