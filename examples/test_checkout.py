@@ -8,6 +8,7 @@ from examples.orders import (
     OrderAlreadyPaid,
     OrderNotFound,
     OrderStatus,
+    archive_invoices,
     checkout,
     list_invoices,
 )
@@ -57,3 +58,15 @@ class CheckoutTests(OrderServiceTestCase):
         keys = await list_invoices(self.settings, page_size=2)
 
         self.assertEqual(keys, [f"invoices/o-100{n}.txt" for n in (1, 2, 3)])
+
+    async def test_invoices_are_archived_by_worker_processes(self):
+        # The workers' plain boto3 clients act in this test's account: the toolkit hands
+        # its AWS environment to processes started during the test, forkserver ones too.
+        for number in ("o-1001", "o-1002"):
+            await checkout(number, self.settings)
+
+        archived = await archive_invoices(self.settings, await list_invoices(self.settings))
+
+        self.assertEqual(archived, [f"archive/invoices/o-100{n}.txt.gz" for n in (1, 2)])
+        for key in archived:
+            await self.assertS3ObjectExists(self.settings.invoice_bucket, key)

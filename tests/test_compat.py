@@ -7,7 +7,8 @@ sound). The names come from the adapter modules, so adding a use there adds its 
 - moto: ``asynctestkit/aws/_moto_compat.py``
 - botocore and aiobotocore: ``asynctestkit/_botocore_compat.py``
 - CPython (unittest's ``_call*`` hooks in ``asynctestkit/case.py``; asyncio's loop
-  internals in ``asynctestkit/_loop.py``; ``AsyncMock`` in ``asynctestkit/fakes/_mock.py``):
+  internals in ``asynctestkit/_loop.py``; ``AsyncMock`` in ``asynctestkit/fakes/_mock.py``;
+  multiprocessing's preparation data in ``asynctestkit/_multiprocessing_compat.py``):
   listed below
 - mongomock-ng: ``asynctestkit/mongo/server/_engine.py``
 """
@@ -170,6 +171,18 @@ class CPythonNames(unittest.TestCase):
         task = loop.create_task(asyncio.sleep(0))
         loop.run_until_complete(task)
         self.assertIsInstance(task._source_traceback, list)  # _loop.py: where a task began
+
+    def test_spawn_and_forkserver_children_are_prepared_from_get_preparation_data(self):
+        # _multiprocessing_compat.py replaces spawn.get_preparation_data: the start methods
+        # that send it must look it up on the module at each start, and prepare() must
+        # ignore a key it does not know.
+        import inspect
+        from multiprocessing import popen_forkserver, popen_spawn_posix, spawn
+
+        for module in (popen_forkserver, popen_spawn_posix):
+            self.assertIn("spawn.get_preparation_data(", inspect.getsource(module))
+        self.assertIsInstance(spawn.get_preparation_data("probe"), dict)
+        spawn.prepare({"asynctestkit_environment": ()})  # no KeyError
 
 
 add_tests(CPythonNames, CPYTHON_NAMES, check_attribute)

@@ -14,6 +14,8 @@ import os
 import tempfile
 from collections.abc import Iterable, Mapping
 
+from asynctestkit import _multiprocessing_compat
+
 #: Removed for the class: each would select a real profile, real credentials or a
 #: different endpoint than the test server.
 REMOVED = (
@@ -95,6 +97,8 @@ class AwsEnvironment:
 
     def _apply(self, variables: Mapping[str, str | None]) -> None:
         assert self._saved is not None
+        # A forkserver child would get the fork server's environment, not this one.
+        _multiprocessing_compat.carry_environment(variables)
         for name, value in variables.items():
             # Only the first value seen is the one to restore.
             self._saved.setdefault(name, os.environ.get(name))

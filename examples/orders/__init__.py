@@ -5,6 +5,7 @@ The AWS code builds its own aiobotocore ``get_session().create_client(...)`` wit
 endpoint, as production code does; the tests point it at moto through the environment.
 """
 
+from examples.orders.archive import archive_invoices
 from examples.orders.eventlog import batch_report, record
 from examples.orders.models import EVENT_LOG_TTL_SECONDS, EventLog, EventStatus, Order, OrderStatus
 from examples.orders.service import (
@@ -28,6 +29,7 @@ __all__ = [
     "OrderStatus",
     "Settings",
     "Worker",
+    "archive_invoices",
     "batch_report",
     "checkout",
     "list_invoices",
