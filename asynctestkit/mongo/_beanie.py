@@ -26,7 +26,7 @@ import contextvars
 import importlib
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 _MODEL_NOT_LISTED = (
     "{model} is used by {cls}, but it is not in {cls}.document_models, so Beanie has not "
@@ -82,7 +82,7 @@ async def rebind(
         own = settings.model_copy()
         own.pymongo_db = db
         own.pymongo_collection = db[settings.name]
-        model._document_settings = own
+        cast(Any, model)._document_settings = own
         init_cache(model)
     for model in models:
         custom_init = getattr(model, "custom_init", None)
