@@ -162,22 +162,27 @@ class LoopRunner:
             asyncio.set_event_loop(self.loop)
 
     @contextlib.contextmanager
-    def quiet(self) -> Iterator[None]:
+    def quiet(self, *, first: bool = False) -> Iterator[None]:
         """No slow-callback log for the steps run inside (the toolkit's own set-up).
 
         Its first imports, server starts and ``init_beanie`` block the loop for a while
         once per process; debug mode's log of that would blame no code of the user's.
+        ``first``: the class's first steps, before any code of the user's; if they
+        imported, what the imports made is left out of the class-end collection, which
+        would walk all of it (tens of ms in the first class of a process).
         """
+        modules = len(sys.modules)
         loop: Any = self.loop
-        if not hasattr(loop, "slow_callback_duration"):
-            yield
-            return
-        saved = loop.slow_callback_duration
-        loop.slow_callback_duration = math.inf
+        saved = getattr(loop, "slow_callback_duration", None)
+        if saved is not None:
+            loop.slow_callback_duration = math.inf
         try:
             yield
         finally:
-            loop.slow_callback_duration = saved
+            if saved is not None:
+                loop.slow_callback_duration = saved
+            if first and len(sys.modules) != modules:
+                self._heap.exclude_existing()
 
     @property
     def closed(self) -> bool:
@@ -336,6 +341,13 @@ class _HeapScope:
             gc.freeze()
         cls._depth += 1
         self._open = True
+
+    def exclude_existing(self) -> None:
+        """Leave every object that exists now out of the collection at the end: the
+        modules a first class imported and the data they loaded (the outermost scope only:
+        an inner one must not hide its outer class's objects)."""
+        if self._open and type(self)._depth == 1:
+            gc.freeze()
 
     def collect_unclosed(self) -> list[str]:
         """Finalize unreachable objects made since; return their "unclosed ..." warnings.

@@ -413,7 +413,7 @@ class AsyncTestCase(_ClassLoop, unittest.IsolatedAsyncioTestCase):
         try:
             # The toolkit's own set-up (imports, servers, init_beanie) is not the user's
             # slow code: no slow-callback log for it in debug mode.
-            with vars(cls)["_asynctestkitClassRunner"].quiet():
+            with vars(cls)["_asynctestkitClassRunner"].quiet(first=True):
                 cls._asynctestkitRunClass(cls._asynctestkitSetUpClass())
             cls._asynctestkitRunClass(cls.asyncSetUpClass())
             cls._asynctestkitRunClass(cls._asynctestkitAfterSetUpClass())
