@@ -8,6 +8,7 @@ import weakref
 
 from asynctestkit import AsyncTestCase, LeftoverWarning
 from asynctestkit.mongo import shared_server_uri
+from tests._support import run_python
 from tests.reliability._support import fixture_id, outcomes, run_suite, tid
 
 
@@ -286,3 +287,57 @@ class UnclosedInCyclesTests(unittest.TestCase):
             ["  unclosed client inner", "  unclosed client outer"],
         )
         self.assertEqual(reports, [])
+
+
+FIRST_CLASS_SCRIPT = """
+import gc, sys, unittest, warnings
+from asynctestkit import AwsTestCase, LeftoverWarning
+
+class Unclosed:
+    def __init__(self, name):
+        self.name = name
+        self.cycle = self
+    def __del__(self):
+        warnings.warn(f"unclosed client {self.name}", ResourceWarning, stacklevel=1)
+
+class First(AwsTestCase):
+    @classmethod
+    async def asyncSetUpClass(cls):
+        Unclosed("from asyncSetUpClass")
+
+    async def test_leaves_a_client(self):
+        Unclosed("from the test")
+
+assert "moto" not in sys.modules
+gc.disable()
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always", LeftoverWarning)
+    suite = unittest.defaultTestLoader.loadTestsFromTestCase(First)
+    result = unittest.TextTestRunner(verbosity=0).run(suite)
+assert "moto" in sys.modules, "the class set-up imported nothing: this test proves nothing"
+print("ok" if result.wasSuccessful() else "failed")
+print("frozen", gc.get_freeze_count())
+for w in caught:
+    if w.category is LeftoverWarning:
+        print(*sorted(str(w.message).splitlines()[1:3]), sep="\\n")
+"""
+
+
+class FirstClassInAProcessTests(unittest.TestCase):
+    """The first class of a process imports aiobotocore and moto during its own set-up; what
+    those imports make is left out of its class-end collection, what the user's code made
+    is not."""
+
+    def test_its_leaks_are_still_reported(self):
+        done = run_python("-c", FIRST_CLASS_SCRIPT, timeout=120)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(
+            done.stdout.splitlines(),
+            [
+                "ok",
+                "frozen 0",
+                "  unclosed client from asyncSetUpClass",
+                "  unclosed client from the test",
+            ],
+            done.stderr,
+        )
