@@ -15,7 +15,11 @@ test, tear-down and class cleanups) and its ratio to ``IsolatedAsyncioTestCase``
 same run: wall-clock time, and the process's CPU time (the embedded server's and the moto
 server's threads included), which a machine shared with other jobs disturbs far less.
 Run as users run tests (no ``PYTHONDEVMODE``, no asyncio debug mode), or set
-``ASYNCTESTKIT_ASYNCIO_DEBUG=1`` to measure that mode.
+``ASYNCTESTKIT_ASYNCIO_DEBUG=1`` to measure that mode. Automatic garbage collection is off
+while a base's classes run: a full collection walks the whole heap (tens of ms with
+botocore, moto and Beanie loaded), and one landing at random in the floor's 30 ms would
+swing every ratio by a factor of two. What each class collects itself (the toolkit's
+class-end leak check) is counted.
 
 Usage: python benchmarks/bench_classes.py [--classes N] [--rounds R] [--quick] [--json FILE]
 (``benchmarks/chart_classes.py`` draws two such files side by side.)
@@ -67,9 +71,14 @@ def _run(base: type, attributes: dict[str, Any], classes: int) -> tuple[float, f
     """Wall and CPU seconds (this process, servers' threads included) per class."""
     suite = _suite(base, attributes, classes)
     result = unittest.TestResult()
-    start, start_cpu = time.perf_counter(), time.process_time()
-    suite.run(result)
-    seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+    gc.collect()  # start each measurement from the same heap, outside the clock
+    gc.disable()  # and let no automatic full collection land in one base's run (see above)
+    try:
+        start, start_cpu = time.perf_counter(), time.process_time()
+        suite.run(result)
+        seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+    finally:
+        gc.enable()
     if not result.wasSuccessful() or result.testsRun != classes:
         for _, trace in result.errors + result.failures:
             print(trace, file=sys.stderr)
@@ -97,7 +106,6 @@ def measure(
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name, _, _ in BASES}
     for _ in range(rounds):
         for name, base, attributes in BASES:
-            gc.collect()  # start each measurement from the same heap, outside the clock
             samples[name].append(_run(base, attributes, classes))
     return {
         name: (
