@@ -36,7 +36,7 @@ def main() -> int:
     axes.set_yscale("log")
     axes.set_xticks(list(positions), [name.replace(", ", "\n") for name in names], fontsize=8)
     axes.set_ylabel("CPU per class, x IsolatedAsyncioTestCase")
-    axes.set_title("One class of one trivial test (median of 3 rounds of 30 classes)", fontsize=9)
+    axes.set_title("One class of one trivial test, 30 classes per base (medians)", fontsize=9)
     axes.legend(fontsize=8, loc="upper left")
     figure.tight_layout()
     figure.savefig(out)
