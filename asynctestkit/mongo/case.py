@@ -263,6 +263,8 @@ class MongoMixin:
     db: ClassVar[Any]
 
     _asynctestkitMongoSnapshot: ClassVar[dict[str, list[Any]] | None]
+    # True from the snapshot until the first test begins: the database is the snapshot.
+    _asynctestkitMongoAsSnapshot: ClassVar[bool]
     _asynctestkitMongoIsolation: ClassVar[str]
     # Checked when a class is defined: a classmethod and a coroutine function.
     _asynctestkitAsyncClassHooks: ClassVar[tuple[str, ...]] = ("asyncSetUpTestData",)
@@ -307,7 +309,12 @@ class MongoMixin:
     def _asynctestkitMongoForget(cls) -> None:
         # A finished class must not keep its closed client alive: the test results keep
         # the class, and the client keeps its pool, monitor tasks and their sockets.
-        for name in ("mongo_client", "db", "_asynctestkitMongoSnapshot"):
+        for name in (
+            "mongo_client",
+            "db",
+            "_asynctestkitMongoSnapshot",
+            "_asynctestkitMongoAsSnapshot",
+        ):
             if name in vars(cls):
                 delattr(cls, name)
 
@@ -359,12 +366,19 @@ class MongoMixin:
         await cls.asyncSetUpTestData()
         if cls._asynctestkitMongoIsolation == "test":
             cls._asynctestkitMongoSnapshot = await _snapshot(cls.db)
+            # Nothing has run since: the class's first test starts from the data as it is.
+            cls._asynctestkitMongoAsSnapshot = True
 
     async def _asynctestkitSetUp(self) -> None:
         await super()._asynctestkitSetUp()  # type: ignore[misc]
-        snapshot = type(self)._asynctestkitMongoSnapshot
-        if snapshot is not None:
-            await _restore(self.db, snapshot)
+        cls = type(self)
+        snapshot = cls._asynctestkitMongoSnapshot
+        if snapshot is None:
+            return
+        if vars(cls).get("_asynctestkitMongoAsSnapshot"):
+            cls._asynctestkitMongoAsSnapshot = False
+            return
+        await _restore(self.db, snapshot)
 
     # -- helpers --------------------------------------------------------------------
 

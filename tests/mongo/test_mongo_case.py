@@ -114,6 +114,42 @@ class IsolationTests(unittest.TestCase):
 
         self.assertEqual(problems(run_suite(Test)), [])
 
+    def test_the_first_test_starts_from_the_snapshot_without_a_restore(self):
+        # Nothing runs between the snapshot and the first test: putting it back would cost
+        # a round trip (on any other MongoDB, a delete and an insert per collection).
+        restores = []
+
+        class Watch(pymongo.monitoring.CommandListener):
+            def started(self, event):
+                if event.command_name in ("asynctestkitRestore", "delete", "insert"):
+                    restores.append(event.command_name)
+
+            def succeeded(self, event):
+                pass
+
+            def failed(self, event):
+                pass
+
+        class Test(MongoTestCase):
+            mongo_client_options = {"event_listeners": [Watch()]}
+
+            @classmethod
+            async def asyncSetUpTestData(cls):
+                await cls.db.items.insert_one({"_id": 1})
+                restores.clear()
+
+            async def test_1(self):
+                self.assertEqual(restores, [])
+                await self.assertDocumentCount("items", 1)
+                await self.db.items.delete_many({})
+                restores.append("test_1 ends")
+
+            async def test_2(self):
+                self.assertNotIn("test_1 ends", restores[-1:])  # restored since
+                await self.assertDocumentCount("items", 1)
+
+        self.assertEqual(problems(run_suite(Test)), [])
+
 
 class LifecycleTests(unittest.TestCase):
     def test_database_is_dropped_after_the_class(self):
