@@ -232,9 +232,13 @@ async def _close_client(client: Any) -> None:
         await result
 
 
-async def _drop_database(client: Any, name: str, uri: str) -> None:
+def _require_ours(name: str) -> None:
     if name not in _created:
         raise RuntimeError(_NOT_OURS.format(name=name))
+
+
+async def _drop_database(client: Any, name: str, uri: str) -> None:
+    _require_ours(name)
     if os.environ.get(_KEEP_ENV, "") not in ("", "0"):
         print(_KEPT.format(name=name, uri=redact_uri(uri), env=_KEEP_ENV), file=sys.stderr)
         return
@@ -376,6 +380,8 @@ class MongoMixin:
         if snapshot is None:
             return
         if vars(cls).get("_asynctestkitMongoAsSnapshot"):
+            # No restore, but the same refusal a restore would give a swapped cls.db.
+            _require_ours(self.db.name)
             cls._asynctestkitMongoAsSnapshot = False
             return
         await _restore(self.db, snapshot)
@@ -532,8 +538,7 @@ async def _snapshot(db: Any) -> dict[str, list[Any]]:
 
 
 async def _restore(db: Any, snapshot: dict[str, list[Any]]) -> None:
-    if db.name not in _created:
-        raise RuntimeError(_NOT_OURS.format(name=db.name))
+    _require_ours(db.name)
     if snapshot is _SERVER_SIDE:
         await db.command({"asynctestkitRestore": 1})
         return
