@@ -5,7 +5,8 @@ Upstream files, as of botocore 1.40 / 1.43 and aiobotocore 2.25 / 3.10:
 - ``botocore/session.py``: ``create_loader`` (looked up as a module global when a session
   is made) and ``Session._register_builtin_handlers``;
 - ``botocore/hooks.py``: ``accepts_kwargs`` (looked up as a module global on every
-  ``register``), ``EventAliaser._event_aliases`` and ``._alias_name_cache``;
+  ``register``), ``EventAliaser._event_aliases`` and ``._alias_name_cache`` (and
+  ``EventAliaser.__copy__``, which every client calls on its session's emitter);
 - ``botocore/loaders.py``: ``Loader._cache``, the dict ``instance_cache`` reads;
 - ``botocore/handlers.py``: ``BUILTIN_HANDLERS``, ``REGISTER_FIRST``, ``REGISTER_LAST``;
 - ``botocore/stub.py``: ``Stubber._queue`` and ``Stubber._add_response``;
@@ -131,6 +132,7 @@ def share_session_data(
     create_loader = botocore.session.create_loader
     register_builtin_handlers = botocore.session.Session._register_builtin_handlers
     accepts_kwargs = botocore.hooks.accepts_kwargs
+    copy_aliaser = botocore.hooks.EventAliaser.__copy__
 
     def shared_create_loader(search_path_string: str | None = None) -> Any:
         loader = create_loader(search_path_string)
@@ -144,6 +146,15 @@ def share_session_data(
         if events._event_aliases is EVENT_ALIASES:
             events._alias_name_cache = alias_cache
         register_builtin_handlers(self, events)
+
+    def shared_copy_aliaser(self: Any) -> Any:
+        # A client copies its session's emitter, aliases included (a copy of botocore's
+        # own, as the cache is shared only then), and would resolve every event name
+        # again (~1-2 ms a client and its first requests).
+        copied = copy_aliaser(self)
+        if self._alias_name_cache is alias_cache:
+            copied._alias_name_cache = alias_cache
+        return copied
 
     def cached_accepts_kwargs(func: Callable[..., Any]) -> bool:
         target = getattr(func, "__func__", func)  # a bound method has its function's kwargs
@@ -162,9 +173,11 @@ def share_session_data(
     botocore.session.create_loader = shared_create_loader
     botocore.session.Session._register_builtin_handlers = shared_register_builtin_handlers  # type: ignore[method-assign]
     botocore.hooks.accepts_kwargs = cached_accepts_kwargs
+    botocore.hooks.EventAliaser.__copy__ = shared_copy_aliaser  # type: ignore[method-assign]
 
     def undo() -> None:
         botocore.session.create_loader = create_loader
+        botocore.hooks.EventAliaser.__copy__ = copy_aliaser  # type: ignore[method-assign]
         botocore.session.Session._register_builtin_handlers = register_builtin_handlers  # type: ignore[method-assign]
         botocore.hooks.accepts_kwargs = accepts_kwargs
         undo_ssl()

@@ -4,10 +4,10 @@ botocore keeps loaded service models, endpoint rule sets and event-name aliases 
 ``Session``; a fresh ``aioboto3.Session().client("s3")`` (the pattern handler code uses)
 parses megabytes of JSON again and inspects every built-in handler's signature, about
 50 ms, and leaves cyclic garbage behind. While installed, every new session's data loader
-shares one cache per search path, its event aliaser shares resolved names, and handler
-signature checks are remembered per function. All of these are pure functions of their
-inputs, and botocore already hands the same cached objects to every client of one session,
-so sharing them across sessions returns the same values.
+shares one cache per search path, its event aliaser (and its clients' copies) shares
+resolved names, and handler signature checks are remembered per function. All of these
+are pure functions of their inputs, and botocore already hands the same cached objects
+to every client of one session, so sharing them across sessions returns the same values.
 
 aiobotocore also builds an SSL context and parses the whole CA bundle (about 20 ms) for
 the first request of every client, even one that only speaks plain HTTP to the test

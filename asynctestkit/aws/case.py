@@ -139,6 +139,7 @@ def _new_sessions(session_module: Any, aioboto3: Any) -> tuple[Any, Any]:
 # made while the guard is installed (the guard's handler checks at each request whether
 # it is on).
 _sessions: dict[tuple[int, bool], tuple[Any, Any]] = {}
+_regions: dict[int, list[str]] = {}  # id() of a session in _sessions (kept for good)
 
 
 def _shared_sessions(session_module: Any, aioboto3: Any) -> tuple[Any, Any]:
@@ -518,9 +519,13 @@ def _swap_boto3_default_session(session: Any) -> Any:
 
 
 async def _known_regions(session: Any) -> list[str]:
-    regions: list[str] = []
-    for partition in session.get_available_partitions():
-        regions.extend(await session.get_available_regions("s3", partition_name=partition))
+    """The regions botocore's data names; read once per shared session (~1 ms a class)."""
+    regions = _regions.get(id(session))
+    if regions is None:
+        regions = []
+        for partition in session.get_available_partitions():
+            regions.extend(await session.get_available_regions("s3", partition_name=partition))
+        _regions[id(session)] = regions
     return regions
 
 

@@ -1,5 +1,6 @@
 """The botocore data cache AWS classes install: shared while in force, undone exactly."""
 
+import copy
 import unittest
 
 import botocore.hooks
@@ -15,6 +16,7 @@ def originals():
         botocore.session.create_loader,
         botocore.session.Session._register_builtin_handlers,
         botocore.hooks.accepts_kwargs,
+        botocore.hooks.EventAliaser.__copy__,
         httpsession.AIOHTTPSession._create_connector,
         getattr(httpsession.AIOHTTPSession, "_build_ssl_contexts", None),
     )
@@ -61,8 +63,30 @@ class BotocoreCacheTests(unittest.IsolatedAsyncioTestCase):
         finally:
             _botocore_cache.install()
 
+    def test_clients_share_their_sessions_resolved_event_names(self):
+        self.install()
+        session = botocore.session.Session()
+        client = session.create_client(
+            "s3", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
+        )
+        self.addCleanup(client.close)
+        events = session.get_component("event_emitter")
+        self.assertIs(client.meta.events._alias_name_cache, events._alias_name_cache)
+        # And a shared name resolves as botocore would on its own.
+        name = "before-call.apigateway.GetRestApi"
+        self.assertEqual(
+            client.meta.events._alias_event_name(name),
+            botocore.hooks.EventAliaser(botocore.hooks.HierarchicalEmitter())._alias_event_name(
+                name
+            ),
+        )
+
     async def test_uninstalled_nothing_is_shared(self):
         first, second = botocore.session.Session(), botocore.session.Session()
+        self.assertIsNot(
+            copy.copy(first.get_component("event_emitter"))._alias_name_cache,
+            first.get_component("event_emitter")._alias_name_cache,
+        )
         self.assertIsNot(
             first.get_component("data_loader")._cache, second.get_component("data_loader")._cache
         )
