@@ -5,7 +5,8 @@ botocore keeps loaded service models, endpoint rule sets and event-name aliases 
 parses megabytes of JSON again and inspects every built-in handler's signature, about
 50 ms, and leaves cyclic garbage behind. While installed, every new session's data loader
 shares one cache per search path, its event aliaser (and its clients' copies) shares
-resolved names, and handler signature checks are remembered per function. All of these
+resolved names, clients of one service share one parsed endpoint rule set (about 1.5 ms
+a client), and handler signature checks are remembered per function. All of these
 are pure functions of their inputs, and botocore already hands the same cached objects
 to every client of one session, so sharing them across sessions returns the same values.
 
@@ -30,11 +31,12 @@ _loader_caches: dict[tuple[tuple[str, ...], tuple[str, ...]], dict[Any, Any]] = 
 _alias_cache: dict[str, str] = {}
 _accepts_kwargs_cache: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
 _ssl_contexts: dict[str | None, Any] = {}
+_endpoint_providers: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
 
 
 def _patch() -> Callable[[], None]:
     return _botocore_compat.share_session_data(
-        _loader_caches, _alias_cache, _accepts_kwargs_cache, _ssl_contexts
+        _loader_caches, _alias_cache, _accepts_kwargs_cache, _ssl_contexts, _endpoint_providers
     )
 
 

@@ -3,7 +3,9 @@
 import copy
 import unittest
 
+import botocore.endpoint_provider
 import botocore.hooks
+import botocore.regions
 import botocore.session
 from aiobotocore import httpsession
 
@@ -17,6 +19,7 @@ def originals():
         botocore.session.Session._register_builtin_handlers,
         botocore.hooks.accepts_kwargs,
         botocore.hooks.EventAliaser.__copy__,
+        botocore.regions.EndpointProvider,
         httpsession.AIOHTTPSession._create_connector,
         getattr(httpsession.AIOHTTPSession, "_build_ssl_contexts", None),
     )
@@ -81,8 +84,38 @@ class BotocoreCacheTests(unittest.IsolatedAsyncioTestCase):
             ),
         )
 
+    def test_clients_of_a_service_share_one_endpoint_provider(self):
+        self.install()
+
+        def provider(session, service):
+            client = session.create_client(
+                service, region_name="eu-west-1", aws_access_key_id="a", aws_secret_access_key="b"
+            )
+            self.addCleanup(client.close)
+            return client._ruleset_resolver._provider
+
+        first, second = botocore.session.Session(), botocore.session.Session()
+        shared = provider(first, "s3")
+        self.assertIs(provider(second, "s3"), shared)
+        self.assertIsNot(provider(first, "sqs"), shared)
+        # It resolves as a provider of the client's own would.
+        own = botocore.endpoint_provider.EndpointProvider(
+            ruleset_data=first.get_component("data_loader").load_service_model(
+                "s3", "endpoint-rule-set-1"
+            ),
+            partition_data=first.get_component("data_loader").load_data("partitions"),
+        )
+        params = {"Region": "eu-west-1", "Bucket": "b", "UseFIPS": False}
+        self.assertEqual(shared.resolve_endpoint(**params), own.resolve_endpoint(**params))
+
     async def test_uninstalled_nothing_is_shared(self):
         first, second = botocore.session.Session(), botocore.session.Session()
+        clients = [
+            session.create_client("s3", region_name="us-east-1") for session in (first, second)
+        ]
+        for client in clients:
+            self.addCleanup(client.close)
+        self.assertIsNot(*(client._ruleset_resolver._provider for client in clients))
         self.assertIsNot(
             copy.copy(first.get_component("event_emitter"))._alias_name_cache,
             first.get_component("event_emitter")._alias_name_cache,
