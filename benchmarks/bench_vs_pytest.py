@@ -22,7 +22,10 @@ the whole run (start-up included), the median per-test time, the median per-test
 the command's processes, which a busy machine disturbs less (the pytest side's MongoDB
 server process is not counted; the asynctestkit side's embedded server runs in its test
 processes and is). The pytest side has no classes: its runs are the same for both shapes,
-so each is run once and compared with both.
+so each is run once and compared with both. With ``--repeat R`` every cell runs once per
+round, R rounds; the table keeps each cell's fastest run, and the ratio of each round's
+two runs (which ran minutes apart at most) is printed with its median, the figure a
+machine whose speed drifts disturbs least.
 
 Usage: python benchmarks/bench_vs_pytest.py [--groups N] [--quick] [--repeat R]
                                            [--shared-mongo]
@@ -153,7 +156,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--groups", type=int, default=20, help="groups of 6 tests (20)")
     parser.add_argument("--quick", action="store_true", help="2 groups, once: for CI")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per cell; best is kept")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="rounds of every cell; best per cell is kept"
+    )
     parser.add_argument("--python", default=sys.executable, help="interpreter to run under")
     parser.add_argument(
         "--shared-mongo",
@@ -185,12 +190,20 @@ def main() -> int:
     try:
         print(f"workload: {tests} tests ({groups} groups x {TESTS_PER_GROUP}); MongoDB: {mongo}")
         print(f"machine: {_machine()}")
-        results: dict[tuple[str, str, str], Run] = {}
-        for (side, mode, shape), command in _commands(args.python).items():
-            runs = [_run(side, mode, shape, command, env, tests) for _ in range(repeat)]
-            results[side, mode, shape] = best = min(runs, key=lambda run: run.seconds)
-            label = SHAPES.get(shape, "")
-            print(f"  ran {side:<15} {mode:<9} {label:<18} {best.seconds:7.2f} s", flush=True)
+        # Round-robin: each round runs every cell once, so a round's cells ran minutes apart
+        # at most and a drift in the machine's speed moves both sides of its ratios.
+        runs: dict[tuple[str, str, str], list[Run]] = {}
+        commands = _commands(args.python)
+        for round_number in range(1, repeat + 1):
+            for (side, mode, shape), command in commands.items():
+                run = _run(side, mode, shape, command, env, tests)
+                runs.setdefault((side, mode, shape), []).append(run)
+                label = SHAPES.get(shape, "")
+                where = f"{side:<15} {mode:<9} {label:<18}"
+                print(f"  round {round_number}: {where} {run.seconds:7.2f} s", flush=True)
+        results = {
+            cell: min(cell_runs, key=lambda run: run.seconds) for cell, cell_runs in runs.items()
+        }
     finally:
         if server is not None:
             server.terminate()
@@ -216,6 +229,14 @@ def main() -> int:
                 f"{theirs.cpu / ours.cpu:>7.1f}x{theirs.per_test / ours.per_test:>15.1f}x"
                 f"{theirs.overhead / ours.overhead:>17.1f}x"
             )
+        if repeat > 1:
+            print("ratio per round (total, wall), each from one round's two runs:")
+            for mode in ("serial", "2 workers"):
+                ours_runs = runs["asynctestkit", mode, shape]
+                pairs = zip(ours_runs, runs["pytest fixtures", mode, ""], strict=True)
+                ratios = [theirs.seconds / ours.seconds for ours, theirs in pairs]
+                listed = ", ".join(f"{ratio:.1f}x" for ratio in ratios)
+                print(f"  {mode:<11}{listed}; median {statistics.median(ratios):.1f}x")
     return 0
 
 
