@@ -126,7 +126,7 @@ def share_session_data(
     alias_cache: dict[str, str],
     accepts_kwargs_cache: weakref.WeakKeyDictionary[Any, bool],
     ssl_contexts: dict[str | None, Any],
-    endpoint_providers: dict[tuple[int, int], tuple[Any, Any, Any]],
+    endpoint_providers: dict[tuple[Any, ...], tuple[Any, Any, Any]],
 ) -> Callable[[], None]:
     """Make every new botocore session share these caches; return the undo function."""
     import botocore.hooks
@@ -192,28 +192,38 @@ def share_session_data(
 
 
 def _share_endpoint_providers(
-    providers: dict[tuple[int, int], tuple[Any, Any, Any]],
+    providers: dict[tuple[Any, ...], tuple[Any, Any, Any]],
 ) -> Callable[[], None]:
     """Clients of one rule set share one parsed ``EndpointProvider`` (~1.5 ms a client).
 
-    A provider is a pure function of its rule set and partitions (its one state, the
-    ``resolve_endpoint`` cache, is keyed by the call's parameters), and with the shared
-    loader every client of a service is handed the same two objects: those, by identity,
-    are the key (the entry keeps them alive, so an id is never reused for another).
+    A provider is a pure function of its arguments (its one state, the endpoint cache, is
+    keyed by the call's parameters), and with the shared loader every client of a service
+    is handed the same rule set and partitions: those, by identity, and the other
+    arguments (botocore 1.43 adds ``excluded_params`` for S3) by value are the key. The
+    entry keeps the two objects alive, so an id is never reused for another.
     """
     import botocore.regions
 
     endpoint_provider = botocore.regions.EndpointProvider
 
-    def shared_endpoint_provider(ruleset_data: Any, partition_data: Any) -> Any:
-        entry = providers.get((id(ruleset_data), id(partition_data)))
-        if entry is None or entry[0] is not ruleset_data or entry[1] is not partition_data:
-            provider = endpoint_provider(ruleset_data=ruleset_data, partition_data=partition_data)
-            entry = providers[id(ruleset_data), id(partition_data)] = (
-                ruleset_data,
-                partition_data,
-                provider,
+    def shared_endpoint_provider(ruleset_data: Any, partition_data: Any, **options: Any) -> Any:
+        def build() -> Any:
+            return endpoint_provider(
+                ruleset_data=ruleset_data, partition_data=partition_data, **options
             )
+
+        # botocore 1.43 passes S3's excluded parameters as a set: compared as a frozenset.
+        others = tuple(
+            (name, frozenset(value) if isinstance(value, set) else value)
+            for name, value in sorted(options.items())
+        )
+        try:
+            key = (id(ruleset_data), id(partition_data), *others)
+            entry = providers.get(key)
+        except TypeError:  # another argument that is not hashable: no sharing
+            return build()
+        if entry is None or entry[0] is not ruleset_data or entry[1] is not partition_data:
+            entry = providers[key] = (ruleset_data, partition_data, build())
         return entry[2]
 
     botocore.regions.EndpointProvider = shared_endpoint_provider  # type: ignore[assignment,misc]

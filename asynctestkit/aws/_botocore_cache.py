@@ -31,7 +31,7 @@ _loader_caches: dict[tuple[tuple[str, ...], tuple[str, ...]], dict[Any, Any]] = 
 _alias_cache: dict[str, str] = {}
 _accepts_kwargs_cache: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
 _ssl_contexts: dict[str | None, Any] = {}
-_endpoint_providers: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
+_endpoint_providers: dict[tuple[Any, ...], tuple[Any, Any, Any]] = {}
 
 
 def _patch() -> Callable[[], None]:

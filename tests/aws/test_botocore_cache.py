@@ -3,7 +3,6 @@
 import copy
 import unittest
 
-import botocore.endpoint_provider
 import botocore.hooks
 import botocore.regions
 import botocore.session
@@ -98,15 +97,20 @@ class BotocoreCacheTests(unittest.IsolatedAsyncioTestCase):
         shared = provider(first, "s3")
         self.assertIs(provider(second, "s3"), shared)
         self.assertIsNot(provider(first, "sqs"), shared)
-        # It resolves as a provider of the client's own would.
-        own = botocore.endpoint_provider.EndpointProvider(
-            ruleset_data=first.get_component("data_loader").load_service_model(
-                "s3", "endpoint-rule-set-1"
-            ),
-            partition_data=first.get_component("data_loader").load_data("partitions"),
-        )
-        params = {"Region": "eu-west-1", "Bucket": "b", "UseFIPS": False}
-        self.assertEqual(shared.resolve_endpoint(**params), own.resolve_endpoint(**params))
+        # It resolves as the provider botocore builds for a client on its own (with the
+        # arguments of the installed version: botocore 1.43 passes excluded_params for S3).
+        _botocore_cache.uninstall()
+        try:
+            own = provider(botocore.session.Session(), "s3")
+        finally:
+            _botocore_cache.install()
+        self.assertIsNot(own, shared)
+        for params in (
+            {"Region": "eu-west-1", "Bucket": "b", "UseFIPS": False},
+            {"Region": "eu-west-1", "Bucket": "b", "Key": "k", "ForcePathStyle": True},
+        ):
+            with self.subTest(params=params):
+                self.assertEqual(shared.resolve_endpoint(**params), own.resolve_endpoint(**params))
 
     async def test_uninstalled_nothing_is_shared(self):
         first, second = botocore.session.Session(), botocore.session.Session()
